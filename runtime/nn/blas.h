@@ -1,0 +1,24 @@
+/* blas.h - the one place herd calls BLAS. Dense layers on whole batches.
+ *
+ * Shapes follow llm.c: inp (B, C), weight (OC, C) row-major, bias (OC),
+ * out (B, OC). Backward ACCUMULATES into dweight and dbias (+=) and
+ * OVERWRITES dinp (dinp may be NULL for the first layer).
+ */
+#ifndef HERD_BLAS_H
+#define HERD_BLAS_H
+
+/* out = inp @ weight^T + bias */
+void herd_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                         int B, int C, int OC);
+
+/* dinp = dout @ weight; dweight += dout^T @ inp; dbias += sum_b dout */
+void herd_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                          const float *inp, const float *weight, int B, int C, int OC);
+
+/* Set the number of BLAS threads for this process. */
+void herd_blas_set_threads(int threads);
+int herd_blas_get_threads(void);
+/* OpenBLAS's build config and core type, for records. */
+const char *herd_blas_info(void);
+
+#endif

@@ -1,0 +1,44 @@
+/* optim.h - optimizers over the flat parameter buffer.
+ *
+ * State (momentum, Adam moments) mirrors the parameter buffer, one float per
+ * parameter, so checkpoints save it as flat arrays. Weight decay: sgd and adam
+ * add weight_decay * param to the gradient (L2); adamw decays parameters
+ * directly (decoupled). The update is a pure function of (params, grads,
+ * state, step, lr), so every rank applying it to the same reduced gradient
+ * stays bitwise identical.
+ */
+#ifndef HERD_OPTIM_H
+#define HERD_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct herd_optim_params {
+    int name;            /* HERD_OPT_* */
+    float momentum;
+    int nesterov;
+    float weight_decay;
+    float beta1, beta2, eps;
+} herd_optim_params;
+
+typedef struct herd_optim {
+    herd_optim_params p;
+    size_t n;
+    float *m;            /* sgd momentum buffer / adam first moment (n) */
+    float *v;            /* adam second moment (n), NULL for sgd */
+    int64_t t;           /* updates applied so far */
+} herd_optim;
+
+herd_optim *herd_optim_create(const herd_optim_params *p, size_t n);
+void herd_optim_free(herd_optim *o);
+
+/* One update of params with grads at learning rate lr. decay_mask (n values,
+ * 1 = decay, 0 = not; NULL = decay all) keeps biases out of weight decay. */
+void herd_optim_step(herd_optim *o, float *params, const float *grads, const uint8_t *decay_mask,
+                     float lr);
+
+/* Global L2 norm of grads; if clip > 0 and norm > clip, scale grads by
+ * clip / norm. Returns the norm before clipping. */
+double herd_clip_grad_norm(float *grads, size_t n, double clip);
+
+#endif
