@@ -1,1 +1,215 @@
-/* placeholder */
+/* cmd_predict.c - `herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5`.
+ *
+ * Loads the model and its preprocessing from the checkpoint, reads the data
+ * in chunks, and writes one row per input row, in order: `prediction` (the
+ * class id, or the value for regression) and, for classifiers, the class
+ * probabilities p_0..p_{K-1}. The output is written to a temporary name and
+ * renamed, so a failed run leaves no half file. Runs as a single process.
+ */
+#include "commands.h"
+#include "core/mem.h"
+#include "data/dataset.h"
+#include "data/h5util.h"
+#include "data/preprocess.h"
+#include "models/model.h"
+#include "train/checkpoint.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK_ROWS 1024
+
+static const char *usage =
+    "usage: herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5\n"
+    "\n"
+    "Predict every row of FILE.h5 with the model in CHECKPOINT (its preprocessing\n"
+    "included). Output columns: prediction, then p_0..p_{K-1} for classifiers.\n"
+    "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K].\n";
+
+typedef struct predict_job {
+    herd_checkpoint *ck;
+    herd_model *model;
+    herd_dataset *ds;
+    int64_t rows, cols;
+    int width;             /* probability columns (0 for regression) */
+    float *prediction;     /* rows */
+    float *probabilities;  /* rows x width */
+} predict_job;
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int open_job(predict_job *job, const char *ckpt, const char *data, herd_error *err)
+{
+    int rc = herd_checkpoint_read(ckpt, &job->ck, err);
+    if (rc == HERD_OK)
+        rc = herd_dataset_open(data, &job->ds, err);
+    if (rc != HERD_OK)
+        return rc;
+    const herd_dataset_info *info = herd_dataset_get_info(job->ds);
+    if (info->cols != job->ck->spec.n_in)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d", data,
+                              (long long)info->cols, job->ck->spec.n_in);
+    rc = herd_model_create(&job->ck->spec, CHUNK_ROWS, 0, &job->model, err);
+    if (rc == HERD_OK)
+        rc = herd_checkpoint_restore_model(job->ck, job->model, err);
+    job->rows = info->rows;
+    job->cols = info->cols;
+    job->width = job->ck->spec.task == HERD_TASK_REGRESSION ? 0 : herd_model_predict_width(job->model);
+    return rc;
+}
+
+static void store_chunk(predict_job *job, int64_t first, int b, const float *out)
+{
+    for (int i = 0; i < b; i++) {
+        const float *row = out + (size_t)i * (job->width ? job->width : 1);
+        if (job->width == 0) {
+            job->prediction[first + i] = row[0];
+            continue;
+        }
+        int best = 0;
+        for (int k = 1; k < job->width; k++)
+            if (row[k] > row[best])
+                best = k;
+        job->prediction[first + i] = (float)best;
+        memcpy(job->probabilities + (first + i) * job->width, row, (size_t)job->width * sizeof(float));
+    }
+}
+
+static int predict_all(predict_job *job, herd_error *err)
+{
+    int out_width = job->width ? job->width : 1;
+    float *X = herd_alloc_aligned((size_t)CHUNK_ROWS * (size_t)job->cols * sizeof(float));
+    float *out = herd_alloc_aligned((size_t)CHUNK_ROWS * (size_t)out_width * sizeof(float));
+    job->prediction = herd_malloc((size_t)(job->rows ? job->rows : 1) * sizeof(float));
+    job->probabilities = herd_malloc((size_t)(job->rows ? job->rows : 1) * (size_t)out_width * sizeof(float));
+    int rc = HERD_OK;
+    for (int64_t lo = 0; lo < job->rows && rc == HERD_OK; lo += CHUNK_ROWS) {
+        int b = (int)(job->rows - lo < CHUNK_ROWS ? job->rows - lo : CHUNK_ROWS);
+        rc = herd_dataset_read_rows(job->ds, lo, lo + b, X, NULL, err);
+        if (rc == HERD_OK)
+            rc = herd_preprocess_apply(job->ck->pp, X, b, err);
+        if (rc == HERD_OK) {
+            herd_model_predict(job->model, X, b, out);
+            store_chunk(job, lo, b, out);
+        }
+    }
+    free(out);
+    free(X);
+    return rc;
+}
+
+static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
+{
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return herd_error_set(err, HERD_ERR_IO, "%s: %s", tmp, strerror(errno));
+    fprintf(f, "prediction");
+    for (int k = 0; k < job->width; k++)
+        fprintf(f, ",p_%d", k);
+    fputc('\n', f);
+    for (int64_t i = 0; i < job->rows; i++) {
+        fprintf(f, job->width ? "%.0f" : "%.9g", (double)job->prediction[i]);
+        for (int k = 0; k < job->width; k++)
+            fprintf(f, ",%.9g", (double)job->probabilities[i * job->width + k]);
+        fputc('\n', f);
+    }
+    int failed = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
+    failed |= fclose(f) != 0;
+    return failed ? herd_error_set(err, HERD_ERR_IO, "%s: write failed (disk full?)", tmp) : HERD_OK;
+}
+
+static int write_h5(const predict_job *job, const char *tmp, herd_error *err)
+{
+    herd_h5_quiet();
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create", tmp);
+    hsize_t dims[2] = { (hsize_t)job->rows, (hsize_t)job->width };
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t ds = H5Dcreate2(file, "prediction", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, job->prediction);
+    H5Dclose(ds);
+    H5Sclose(space);
+    if (job->width > 0 && st >= 0) {
+        space = H5Screate_simple(2, dims, NULL);
+        ds = H5Dcreate2(file, "probabilities", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        st = H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, job->probabilities);
+        H5Dclose(ds);
+        H5Sclose(space);
+    }
+    if (H5Fclose(file) < 0 || st < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: write failed (disk full?)", tmp);
+    return HERD_OK;
+}
+
+static int write_output(const predict_job *job, const char *out, herd_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    int rc = ends_with(out, ".h5") ? write_h5(job, tmp, err) : write_csv(job, tmp, err);
+    if (rc == HERD_OK && rename(tmp, out) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", out, strerror(errno));
+    if (rc != HERD_OK)
+        unlink(tmp);
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, const char **ckpt, const char **data,
+                      const char **out, herd_error *err)
+{
+    for (int i = 1; i < argc; i++) {
+        int has_value = i + 1 < argc;
+        if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "-o") == 0) && !has_value)
+            return herd_error_set(err, HERD_ERR_USAGE, "predict: %s needs a value", argv[i]);
+        if (strcmp(argv[i], "--data") == 0)
+            *data = argv[++i];
+        else if (strcmp(argv[i], "-o") == 0)
+            *out = argv[++i];
+        else if (argv[i][0] == '-' || *ckpt != NULL)
+            return herd_error_set(err, HERD_ERR_USAGE, "predict: unexpected argument '%s'", argv[i]);
+        else
+            *ckpt = argv[i];
+    }
+    if (*ckpt == NULL || *data == NULL || *out == NULL)
+        return herd_error_set(err, HERD_ERR_USAGE, "predict: need CHECKPOINT, --data FILE.h5 and -o OUT");
+    if (!ends_with(*out, ".csv") && !ends_with(*out, ".h5"))
+        return herd_error_set(err, HERD_ERR_USAGE, "predict: output must end in .csv or .h5: '%s'", *out);
+    return HERD_OK;
+}
+
+int herd_cmd_predict(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    herd_error err = { 0 };
+    predict_job job = { 0 };
+    const char *ckpt = NULL, *data = NULL, *out = NULL;
+    int rc = parse_args(argc, argv, &ckpt, &data, &out, &err);
+    if (rc == HERD_OK)
+        rc = open_job(&job, ckpt, data, &err);
+    if (rc == HERD_OK)
+        rc = predict_all(&job, &err);
+    if (rc == HERD_OK)
+        rc = write_output(&job, out, &err);
+    if (rc == HERD_OK)
+        printf("wrote %lld predictions to %s\n", (long long)job.rows, out);
+    else
+        herd_error_print(&err);
+    free(job.probabilities);
+    free(job.prediction);
+    herd_model_free(job.model);
+    herd_dataset_close(job.ds);
+    herd_checkpoint_free(job.ck);
+    return rc;
+}

@@ -1,1 +1,61 @@
-int main(void){return 0;}
+/* herd.c - the `herd` command: dispatch to one subcommand.
+ *
+ *   herd train    train a model (data-parallel under mpirun/srun)   cmd_train.c
+ *   herd predict  predictions of a checkpoint for a dataset         cmd_predict.c
+ *   herd data     import, generate, inspect and hash datasets       cmd_data.c
+ *   herd runs     list and show runs in the experiment log          cmd_runs.c
+ */
+#include "commands.h"
+#include "config/config.h"
+#include "core/version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    { "train", herd_cmd_train, "train a model from a config, data-parallel over MPI ranks" },
+    { "predict", herd_cmd_predict, "write a checkpoint's predictions for a dataset (CSV or HDF5)" },
+    { "data", herd_cmd_data, "import (IDX, CSV), generate, inspect, hash and verify datasets" },
+    { "runs", herd_cmd_runs, "list and show runs recorded in the experiment log" },
+};
+
+static void print_help(void)
+{
+    printf("herd %s - train, track and evaluate models on CPU clusters\n\n", herd_version());
+    printf("usage: herd <command> [options] [CONFIG.yaml] [key=value ...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+    printf("  %-9s %s\n", "help", "this text; `herd <command> --help` for one command;");
+    printf("  %-9s %s\n", "", "`herd help config` for every config key (Markdown)");
+    printf("  %-9s %s\n", "version", "print the version and build commit");
+    printf("\nexit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 data error,\n"
+           "            4 I/O error, 5 preempted after checkpointing\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[1], "help") == 0 && argc == 2) || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        print_help();
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 && argc > 2 && strcmp(argv[2], "config") == 0) {
+        herd_config_print_schema_markdown();
+        return 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("herd %s (%s)\n", herd_version(), herd_build_commit());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "herd: error: unknown command '%s' (see herd help)\n", argv[1]);
+    return 2;
+}

@@ -93,6 +93,16 @@ int herd_model_predict_width(const herd_model *m);
 
 void herd_model_zero_grad(herd_model *m);
 
+/* The loss of the model's task on its own outputs (B, n_out): MSE for
+ * regression, binary cross-entropy for one binary logit, softmax
+ * cross-entropy otherwise. Returns the sum of row losses; writes
+ * dlogits = scale * d(sum)/d(logits) when dlogits is not NULL. */
+double herd_model_output_loss(const herd_model *m, const float *logits, const float *y, int B,
+                              float scale, float *dlogits);
+
+/* The tensor called name, or NULL. */
+const herd_tensor *herd_model_tensor(const herd_model *m, const char *name);
+
 /* "linear" | "logistic" | "softmax" | "mlp" <-> HERD_MODEL_*. */
 int herd_model_type_parse(const char *name);
 const char *herd_model_type_name(int type);

@@ -226,3 +226,31 @@ int herd_comm_wait(herd_comm_request *req, herd_error *err)
         return mpi_fail(err, rc, "MPI_Wait", __FILE__, __LINE__);
     return HERD_OK;
 }
+
+int herd_comm_hosts(herd_comm *c, char *buf, size_t size, herd_error *err)
+{
+    size_t width = MPI_MAX_PROCESSOR_NAME;
+    char *names = herd_calloc((size_t)c->size, width);
+    int rc = HERD_OK;
+    if (MPI_Allgather(c->host, (int)width, MPI_CHAR, names, (int)width, MPI_CHAR, c->world)
+        != MPI_SUCCESS) {
+        rc = herd_error_set(err, HERD_ERR_RUNTIME, "comm: MPI_Allgather of host names failed");
+        goto done;
+    }
+    buf[0] = '\0';
+    for (int r = 0; r < c->size; r++) {
+        const char *name = names + (size_t)r * width;
+        int seen = 0, count = 0;
+        for (int q = 0; q < c->size; q++) {
+            seen |= q < r && strcmp(names + (size_t)q * width, name) == 0;
+            count += strcmp(names + (size_t)q * width, name) == 0;
+        }
+        if (seen)
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s:%d", used ? "," : "", name, count);
+    }
+done:
+    free(names);
+    return rc;
+}

@@ -68,4 +68,8 @@ int herd_comm_wait(herd_comm_request *req, herd_error *err);
 /* Host name of this process (for records). */
 const char *herd_comm_host(const herd_comm *c);
 
+/* "host:ranks,host:ranks" over the job, in order of first rank; written
+ * into buf on every rank. COLLECTIVE. */
+int herd_comm_hosts(herd_comm *c, char *buf, size_t size, herd_error *err);
+
 #endif

@@ -97,6 +97,12 @@ int herd_config_from_canonical(const char *text, herd_config **out, herd_error *
 /* Defaults only (for tests and programmatic use); canonical text filled. */
 herd_config *herd_config_defaults(void);
 
+/* Apply one "key=value" override to an existing config (same checks and
+ * messages as herd_config_load) and rebuild its canonical text and sha256.
+ * On error cfg is unchanged. Returns HERD_OK or HERD_ERR_USAGE. */
+int herd_config_override(herd_config *cfg, const char *override, herd_error *err);
+
+/* Frees cfg and its canonical text; safe on NULL. */
 void herd_config_free(herd_config *cfg);
 
 /* Flattened (key, value-as-text) pairs of every key, in canonical order, for

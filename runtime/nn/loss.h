@@ -21,4 +21,11 @@ double herd_loss_binary_xent(const float *logits, const float *labels, int B, fl
 double herd_loss_mse(const float *pred, const float *target, int B, float scale,
                      float *dpred);
 
+/* probs (B, K) = softmax of each row of logits, max-subtracted so large
+ * logits do not overflow. probs may be the same buffer as logits. */
+void herd_softmax_rows(float *probs, const float *logits, int B, int K);
+
+/* Logistic function, computed without overflow for any z. */
+float herd_sigmoid(float z);
+
 #endif

@@ -1,1 +1,107 @@
-/* placeholder */
+/* batches.c - shard loading and per-epoch batches. */
+#include "train/batches.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "data/shard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int plays_role(uint8_t split, int carved, int role)
+{
+    switch (role) {
+    case HERD_ROLE_TRAIN: return split == HERD_SPLIT_TRAIN && !carved;
+    case HERD_ROLE_VAL: return split == HERD_SPLIT_VAL || (split == HERD_SPLIT_TRAIN && carved);
+    case HERD_ROLE_TEST: return split == HERD_SPLIT_TEST;
+    default: return 1;
+    }
+}
+
+int herd_rows_select(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
+                     int64_t **rows, int64_t *n, herd_error *err)
+{
+    int64_t total = herd_dataset_get_info(ds)->rows;
+    uint8_t *split = herd_malloc((size_t)(total > 0 ? total : 1));
+    int rc = herd_dataset_read_split(ds, split, err);
+    *rows = NULL;
+    *n = 0;
+    if (rc != HERD_OK)
+        goto done;
+    *rows = herd_malloc((size_t)(total > 0 ? total : 1) * sizeof(int64_t));
+    for (int64_t i = 0; i < total; i++) {
+        int carved = val_fraction > 0 && herd_shard_is_val_carve(seed, val_fraction, i);
+        if (plays_role(split[i], carved, role))
+            (*rows)[(*n)++] = i;
+    }
+done:
+    free(split);
+    return rc;
+}
+
+int herd_rows_load_shard(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
+                         int rank, int size, herd_rows *out, int64_t *total, herd_error *err)
+{
+    int64_t *rows = NULL, n = 0, lo = 0, hi = 0;
+    memset(out, 0, sizeof *out);
+    int rc = herd_rows_select(ds, role, seed, val_fraction, &rows, &n, err);
+    if (rc != HERD_OK)
+        goto done;
+    herd_shard_range(n, rank, size, &lo, &hi);
+    out->n = hi - lo;
+    out->cols = herd_dataset_get_info(ds)->cols;
+    out->X = herd_alloc_aligned((size_t)out->n * (size_t)out->cols * sizeof(float));
+    out->y = herd_alloc_aligned((size_t)out->n * sizeof(float));
+    *total = n;
+    rc = herd_dataset_read_index(ds, rows + lo, out->n, out->X, out->y, err);
+done:
+    free(rows);
+    return rc;
+}
+
+void herd_rows_free(herd_rows *r)
+{
+    free(r->X);
+    free(r->y);
+    memset(r, 0, sizeof *r);
+}
+
+int64_t herd_local_batch(int64_t global_batch, int rank, int size)
+{
+    return global_batch / size + (rank < global_batch % size ? 1 : 0);
+}
+
+void herd_batcher_init(herd_batcher *b, const herd_rows *rows, int64_t local_batch)
+{
+    b->rows = rows;
+    b->local_batch = local_batch;
+    b->perm = herd_malloc((size_t)(rows->n > 0 ? rows->n : 1) * sizeof(int64_t));
+    b->X = herd_alloc_aligned((size_t)local_batch * (size_t)rows->cols * sizeof(float));
+    b->y = herd_alloc_aligned((size_t)local_batch * sizeof(float));
+}
+
+void herd_batcher_free(herd_batcher *b)
+{
+    free(b->perm);
+    free(b->X);
+    free(b->y);
+    memset(b, 0, sizeof *b);
+}
+
+void herd_batcher_shuffle(herd_batcher *b, uint64_t seed, int64_t epoch, int rank)
+{
+    for (int64_t i = 0; i < b->rows->n; i++)
+        b->perm[i] = i;
+    uint64_t epoch_seed = herd_rng_u64(seed, HERD_STREAM_SHUFFLE, (uint64_t)epoch);
+    herd_rng r = herd_rng_make(epoch_seed, (uint64_t)rank);
+    herd_rng_shuffle(&r, b->perm, b->rows->n);
+}
+
+void herd_batcher_gather(herd_batcher *b, int64_t step)
+{
+    int64_t cols = b->rows->cols;
+    const int64_t *idx = b->perm + step * b->local_batch;
+    for (int64_t i = 0; i < b->local_batch; i++) {
+        memcpy(b->X + i * cols, b->rows->X + idx[i] * cols, (size_t)cols * sizeof(float));
+        b->y[i] = b->rows->y[idx[i]];
+    }
+}

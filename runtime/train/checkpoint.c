@@ -1,1 +1,388 @@
-/* placeholder */
+/* checkpoint.c - atomic HDF5 checkpoints with a payload checksum. */
+#include "train/checkpoint.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/sha256.h"
+#include "data/h5util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- payload checksum ---- */
+
+static void payload_sha256(const float *params, const float *m, const float *v, size_t n,
+                           char hex[65])
+{
+    herd_sha256 *h = herd_sha256_begin();
+    herd_sha256_update(h, params, n * sizeof(float));
+    if (m != NULL)
+        herd_sha256_update(h, m, n * sizeof(float));
+    if (v != NULL)
+        herd_sha256_update(h, v, n * sizeof(float));
+    herd_sha256_end(h, hex);
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* ---- writing ---- */
+
+static int write_spec(hid_t file, const herd_model_spec *spec)
+{
+    int st = 0;
+    st |= herd_h5_write_str_attr(file, "model_type", herd_model_type_name(spec->type));
+    st |= herd_h5_write_i64_attr(file, "task", spec->task);
+    st |= herd_h5_write_i64_attr(file, "n_in", spec->n_in);
+    st |= herd_h5_write_i64_attr(file, "n_classes", spec->n_classes);
+    st |= herd_h5_write_i64_attr(file, "n_hidden", spec->n_hidden);
+    for (int i = 0; i < spec->n_hidden; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "hidden%d", i);
+        st |= herd_h5_write_i64_attr(file, name, spec->hidden[i]);
+    }
+    st |= herd_h5_write_i64_attr(file, "activation", spec->activation);
+    st |= herd_h5_write_f64_attr(file, "init_scale", spec->init_scale);
+    return st;
+}
+
+static int write_state(hid_t file, const herd_checkpoint_source *src)
+{
+    int st = 0;
+    st |= herd_h5_write_i64_attr(file, "format_version", HERD_CHECKPOINT_FORMAT);
+    st |= herd_h5_write_i64_attr(file, "step", src->step);
+    st |= herd_h5_write_i64_attr(file, "epoch", src->epoch);
+    st |= herd_h5_write_i64_attr(file, "step_in_epoch", src->step_in_epoch);
+    st |= herd_h5_write_i64_attr(file, "seed", src->seed);
+    st |= herd_h5_write_i64_attr(file, "optim_t", src->optim->t);
+    st |= herd_h5_write_str_attr(file, "run_id", src->run_id);
+    st |= herd_h5_write_str_attr(file, "data_sha256", src->data_sha256);
+    st |= herd_h5_write_str_attr(file, "config", src->config);
+    return st;
+}
+
+static int write_tensors(hid_t file, const herd_checkpoint_source *src)
+{
+    const herd_model *m = src->model;
+    int st = 0;
+    hid_t params = H5Gcreate2(file, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (int i = 0; i < m->n_tensors && params >= 0; i++) {
+        const herd_tensor *t = &m->tensors[i];
+        st |= herd_h5_write_f32_2d(params, t->name, m->params + t->offset, t->rows, t->cols);
+    }
+    if (params >= 0)
+        H5Gclose(params);
+    hid_t optim = H5Gcreate2(file, "optim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (params < 0 || optim < 0)
+        return -1;
+    st |= herd_h5_write_f32(optim, "m", src->optim->m, (int64_t)m->n_params);
+    if (src->optim->v != NULL)
+        st |= herd_h5_write_f32(optim, "v", src->optim->v, (int64_t)m->n_params);
+    H5Gclose(optim);
+    char hex[65];
+    payload_sha256(m->params, src->optim->m, src->optim->v, m->n_params, hex);
+    st |= herd_h5_write_str_attr(file, "payload_sha256", hex);
+    return st;
+}
+
+static int write_preprocess(hid_t file, const herd_preprocess *pp, herd_error *err)
+{
+    hid_t group = H5Gcreate2(file, "preprocess", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create /preprocess");
+    int rc = herd_preprocess_save_h5(pp, (long long)group, err);
+    H5Gclose(group);
+    return rc;
+}
+
+static int fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int make_dirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, char *path,
+                          size_t path_size, herd_error *err)
+{
+    const herd_model *m = src->model;
+    char tmp[4200];
+    if (!all_finite(m->params, m->n_params))
+        return herd_error_set(err, HERD_ERR_RUNTIME,
+                              "checkpoint: step %lld: parameters are not finite; not saved",
+                              (long long)src->step);
+    if (make_dirs(dir) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
+                              strerror(errno));
+    snprintf(path, path_size, "%s/ckpt-%09lld.h5", dir, (long long)src->step);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    herd_h5_quiet();
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", tmp,
+                              strerror(errno));
+    int bad = write_spec(file, &m->spec) | write_state(file, src) | write_tensors(file, src);
+    int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: writing %s failed (disk full?)", tmp)
+                 : write_preprocess(file, src->pp, err);
+    if (H5Fclose(file) < 0 && rc == HERD_OK)
+        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: closing %s failed (disk full?)", tmp);
+    if (rc == HERD_OK && fsync_path(tmp, 0) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: fsync %s: %s", tmp, strerror(errno));
+    if (rc == HERD_OK && rename(tmp, path) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: rename to %s: %s", path, strerror(errno));
+    if (rc != HERD_OK) {
+        unlink(tmp);
+        return rc;
+    }
+    fsync_path(dir, 1);
+    return HERD_OK;
+}
+
+/* ---- reading ---- */
+
+/* 0 when the attribute was read, -1 when absent or unreadable. */
+static int get_i64(hid_t obj, const char *name, int64_t *value)
+{
+    return herd_h5_read_i64_attr(obj, name, value) == 1 ? 0 : -1;
+}
+
+static int read_spec(hid_t file, herd_model_spec *spec)
+{
+    int64_t v[5] = { 0 };
+    double scale = 1.0;
+    char *type = herd_h5_read_str_attr_alloc(file, "model_type");
+    int bad = type == NULL;
+    bad |= get_i64(file, "task", &v[0]) | get_i64(file, "n_in", &v[1]);
+    bad |= get_i64(file, "n_classes", &v[2]) | get_i64(file, "n_hidden", &v[3]);
+    bad |= get_i64(file, "activation", &v[4]) | (herd_h5_read_f64_attr(file, "init_scale", &scale) == 1 ? 0 : -1);
+    memset(spec, 0, sizeof *spec);
+    spec->type = type != NULL ? herd_model_type_parse(type) : -1;
+    free(type);
+    spec->task = (int)v[0];
+    spec->n_in = (int)v[1];
+    spec->n_classes = (int)v[2];
+    spec->n_hidden = (int)v[3];
+    spec->activation = (int)v[4];
+    spec->init_scale = scale;
+    if (bad || spec->type < 0 || spec->n_hidden < 0 || spec->n_hidden > 16)
+        return -1;
+    for (int i = 0; i < spec->n_hidden; i++) {
+        char name[32];
+        int64_t width = 0;
+        snprintf(name, sizeof name, "hidden%d", i);
+        bad |= get_i64(file, name, &width);
+        spec->hidden[i] = (int)width;
+    }
+    return bad ? -1 : 0;
+}
+
+static int read_state(hid_t file, herd_checkpoint *ck)
+{
+    int bad = get_i64(file, "step", &ck->step) | get_i64(file, "epoch", &ck->epoch);
+    bad |= get_i64(file, "step_in_epoch", &ck->step_in_epoch);
+    bad |= get_i64(file, "seed", &ck->seed) | get_i64(file, "optim_t", &ck->optim_t);
+    char *run_id = herd_h5_read_str_attr_alloc(file, "run_id");
+    char *data = herd_h5_read_str_attr_alloc(file, "data_sha256");
+    ck->config = herd_h5_read_str_attr_alloc(file, "config");
+    if (run_id != NULL)
+        snprintf(ck->run_id, sizeof ck->run_id, "%s", run_id);
+    if (data != NULL)
+        snprintf(ck->data_sha256, sizeof ck->data_sha256, "%s", data);
+    bad |= run_id == NULL || data == NULL || ck->config == NULL;
+    free(run_id);
+    free(data);
+    return bad ? -1 : 0;
+}
+
+static int read_tensors(hid_t file, herd_checkpoint *ck)
+{
+    herd_model *m = ck->model;
+    hid_t params = H5Gopen2(file, "params", H5P_DEFAULT);
+    hid_t optim = H5Gopen2(file, "optim", H5P_DEFAULT);
+    int bad = params < 0 || optim < 0;
+    for (int i = 0; i < m->n_tensors && !bad; i++) {
+        const herd_tensor *t = &m->tensors[i];
+        bad |= herd_h5_read_f32_2d(params, t->name, m->params + t->offset, t->rows, t->cols);
+    }
+    ck->optim_m = herd_malloc(m->n_params * sizeof(float));
+    if (!bad)
+        bad |= herd_h5_read_f32(optim, "m", ck->optim_m, (int64_t)m->n_params);
+    if (!bad && H5Lexists(optim, "v", H5P_DEFAULT) > 0) {
+        ck->optim_v = herd_malloc(m->n_params * sizeof(float));
+        bad |= herd_h5_read_f32(optim, "v", ck->optim_v, (int64_t)m->n_params);
+    }
+    if (optim >= 0)
+        H5Gclose(optim);
+    if (params >= 0)
+        H5Gclose(params);
+    return bad ? -1 : 0;
+}
+
+static int verify_payload(hid_t file, const herd_checkpoint *ck)
+{
+    char *stored = herd_h5_read_str_attr_alloc(file, "payload_sha256");
+    char hex[65];
+    payload_sha256(ck->model->params, ck->optim_m, ck->optim_v, ck->model->n_params, hex);
+    int ok = stored != NULL && strcmp(stored, hex) == 0;
+    free(stored);
+    return ok ? 0 : -1;
+}
+
+static int read_body(hid_t file, const char *path, herd_checkpoint *ck, herd_error *err)
+{
+    int64_t version = 0;
+    if (get_i64(file, "format_version", &version) != 0 || read_spec(file, &ck->spec) != 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: not a herd checkpoint", path);
+    if (version != HERD_CHECKPOINT_FORMAT)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: checkpoint format %lld, this herd reads %d",
+                              path, (long long)version, HERD_CHECKPOINT_FORMAT);
+    herd_error inner = { 0 };
+    if (herd_model_create(&ck->spec, 1, 0, &ck->model, &inner) != HERD_OK)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: bad model description: %s", path, inner.msg);
+    if (read_state(file, ck) != 0 || read_tensors(file, ck) != 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: incomplete checkpoint (missing tensors or state)", path);
+    if (verify_payload(file, ck) != 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: checksum mismatch: the checkpoint is damaged", path);
+    hid_t group = H5Gopen2(file, "preprocess", H5P_DEFAULT);
+    if (group < 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: missing /preprocess", path);
+    int rc = herd_preprocess_load_h5((long long)group, &ck->pp, err);
+    H5Gclose(group);
+    return rc;
+}
+
+int herd_checkpoint_read(const char *path, herd_checkpoint **out, herd_error *err)
+{
+    *out = NULL;
+    herd_h5_quiet();
+    if (access(path, R_OK) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read checkpoint: %s", path, strerror(errno));
+    if (H5Fis_hdf5(path) <= 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: not an HDF5 file (truncated or foreign checkpoint)", path);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: cannot open checkpoint (truncated?)", path);
+    herd_checkpoint *ck = herd_calloc(1, sizeof *ck);
+    int rc = read_body(file, path, ck, err);
+    H5Fclose(file);
+    if (rc != HERD_OK) {
+        herd_checkpoint_free(ck);
+        return rc;
+    }
+    *out = ck;
+    return HERD_OK;
+}
+
+void herd_checkpoint_free(herd_checkpoint *ck)
+{
+    if (ck == NULL)
+        return;
+    herd_model_free(ck->model);
+    free(ck->optim_m);
+    free(ck->optim_v);
+    herd_preprocess_free(ck->pp);
+    free(ck->config);
+    free(ck);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Checkpoint file names in dir, newest (highest step) first. */
+static char **list_checkpoints(const char *dir, int *count)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    int n = 0, cap = 0;
+    *count = 0;
+    if (d == NULL)
+        return NULL;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "ckpt-", 5) != 0 || len < 8 || strcmp(e->d_name + len - 3, ".h5") != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            names = herd_realloc(names, (size_t)cap * sizeof *names);
+        }
+        names[n++] = herd_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_desc);
+    *count = n;
+    return names;
+}
+
+int herd_checkpoint_find_latest(const char *dir, char *path, size_t path_size, herd_error *err)
+{
+    int n = 0, rc = HERD_ERR_IO;
+    char **names = list_checkpoints(dir, &n);
+    for (int i = 0; i < n && rc != HERD_OK; i++) {
+        herd_checkpoint *ck = NULL;
+        herd_error why = { 0 };
+        snprintf(path, path_size, "%s/%s", dir, names[i]);
+        if (herd_checkpoint_read(path, &ck, &why) == HERD_OK)
+            rc = HERD_OK;
+        else
+            herd_warn("skipping checkpoint: %s", why.msg);
+        herd_checkpoint_free(ck);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc != HERD_OK)
+        return herd_error_set(err, HERD_ERR_IO, "%s: no valid checkpoint to resume from", dir);
+    return HERD_OK;
+}
+
+int herd_checkpoint_restore_model(const herd_checkpoint *ck, herd_model *m, herd_error *err)
+{
+    const herd_model *src = ck->model;
+    if (src->n_tensors != m->n_tensors || src->n_params != m->n_params)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "resume: checkpoint has %d tensors (%zu parameters), the model has %d (%zu)",
+                              src->n_tensors, src->n_params, m->n_tensors, m->n_params);
+    for (int i = 0; i < m->n_tensors; i++) {
+        const herd_tensor *a = &src->tensors[i], *b = &m->tensors[i];
+        if (strcmp(a->name, b->name) != 0 || a->rows != b->rows || a->cols != b->cols)
+            return herd_error_set(err, HERD_ERR_USAGE,
+                                  "resume: tensor %s is (%d, %d) in the checkpoint but %s is (%d, %d) in the model",
+                                  a->name, a->rows, a->cols, b->name, b->rows, b->cols);
+    }
+    memcpy(m->params, src->params, m->n_params * sizeof(float));
+    return HERD_OK;
+}

@@ -1,0 +1,71 @@
+/* checkpoint.h - checkpoints: the whole training state in one HDF5 file.
+ *
+ * Layout (docs/formats.md): /params/<tensor> float32 (rows, cols) for each
+ * named tensor of the model; /optim/m and /optim/v float32 flat (mirroring
+ * the parameter buffer); /preprocess (mean, scale, fill); attributes on the
+ * root: format_version, model_type, task, n_in, n_classes, hidden, activation,
+ * init_scale, step, epoch, step_in_epoch, optim_t, seed, run_id,
+ * data_sha256, config (canonical text), payload_sha256 (over params, m, v).
+ *
+ * Written by rank 0 only, to "<dir>/ckpt-<step>.h5.tmp", fsynced, renamed,
+ * and the directory fsynced: a checkpoint is whole or absent. Reading
+ * verifies the payload checksum, so a truncated or altered file is refused.
+ */
+#ifndef HERD_CHECKPOINT_H
+#define HERD_CHECKPOINT_H
+
+#include "core/status.h"
+#include "data/preprocess.h"
+#include "models/model.h"
+#include "nn/optim.h"
+
+#include <stdint.h>
+
+#define HERD_CHECKPOINT_FORMAT 1
+
+typedef struct herd_checkpoint {
+    herd_model_spec spec;
+    herd_model *model;       /* built from spec (batch 1), holding the stored parameters */
+    float *optim_m, *optim_v;/* model->n_params each; v may be NULL (sgd) */
+    int64_t optim_t;
+    herd_preprocess *pp;
+    int64_t step, epoch, step_in_epoch;
+    int64_t seed;
+    char run_id[33];
+    char data_sha256[65];
+    char *config;            /* canonical config text */
+} herd_checkpoint;
+
+/* Everything the writer needs from the training loop. */
+typedef struct herd_checkpoint_source {
+    const herd_model *model;
+    const herd_optim *optim;
+    const herd_preprocess *pp;
+    int64_t step, epoch, step_in_epoch, seed;
+    const char *run_id;
+    const char *data_sha256;
+    const char *config;
+} herd_checkpoint_source;
+
+/* Write atomically into dir (created if missing). path receives the final
+ * file name. Refuses (HERD_ERR_RUNTIME) to store non-finite parameters.
+ * Errors: HERD_ERR_IO naming the path. Rank 0 only. */
+int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, char *path,
+                          size_t path_size, herd_error *err);
+
+/* Read and verify path. *out is new (free with herd_checkpoint_free).
+ * Errors: HERD_ERR_IO (missing/unreadable), HERD_ERR_DATA (not a herd
+ * checkpoint, wrong format version, checksum mismatch). */
+int herd_checkpoint_read(const char *path, herd_checkpoint **out, herd_error *err);
+void herd_checkpoint_free(herd_checkpoint *ck);
+
+/* Newest valid checkpoint in dir (highest step whose file verifies);
+ * corrupt ones are reported with a warning and skipped. HERD_ERR_IO when
+ * none is found. */
+int herd_checkpoint_find_latest(const char *dir, char *path, size_t path_size, herd_error *err);
+
+/* Copy ck's parameters into m by tensor name, checking shapes (a different
+ * model shape is HERD_ERR_USAGE naming the tensor). */
+int herd_checkpoint_restore_model(const herd_checkpoint *ck, herd_model *m, herd_error *err);
+
+#endif

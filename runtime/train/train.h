@@ -1,0 +1,29 @@
+/* train.h - data-parallel training: the loop every rank runs.
+ *
+ * herd_train is COLLECTIVE: every rank calls it with the same config. Each
+ * rank loads its shard, the preprocessing is fitted by allreduce, and every
+ * step is
+ *     gather batch -> zero grads -> forward+backward -> allreduce grads
+ *     -> clip -> identical optimizer update on every rank -> log
+ * with evaluation every train.eval_every epochs, checkpoints every
+ * train.checkpoint_every epochs and at the end, and a test evaluation last.
+ * Rank 0 writes the experiment log and checkpoints. Errors seen by any rank
+ * are agreed on (herd_comm_agree) so all ranks return the same error.
+ */
+#ifndef HERD_TRAIN_H
+#define HERD_TRAIN_H
+
+#include "comm/comm.h"
+#include "config/config.h"
+#include "core/status.h"
+
+typedef struct herd_train_options {
+    const char *resume;        /* NULL, a checkpoint path, or "auto" */
+    const char *summary_json;  /* NULL, or where rank 0 writes the summary */
+    const char *command;       /* the command line, for the record */
+} herd_train_options;
+
+int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,
+               herd_error *err);
+
+#endif

@@ -1,0 +1,340 @@
+/* test_track.c - the experiment log: run files written by runlog, read back
+ * through the index (sync, list, show JSON, metric series), resume, errors,
+ * corrupt files and rebuilding the index. */
+#include "tests/testing.h"
+#include "core/mem.h"
+#include "core/sha256.h"
+#include "core/status.h"
+#include "core/timer.h"
+#include "track/index.h"
+#include "track/runlog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *path_in(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = herd_malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int is_run_id(const char *s)
+{
+    if (strlen(s) != 32)
+        return 0;
+    for (const char *c = s; *c != '\0'; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return 0;
+    return 1;
+}
+
+static herd_runs *open_synced(const char *db, herd_runs_sync_stats *stats)
+{
+    herd_error err = {0};
+    herd_runs *idx = NULL;
+    CHECK(herd_runs_open(db, &idx, &err) == HERD_OK);
+    if (idx != NULL)
+        CHECK(herd_runs_sync(idx, stats, &err) == HERD_OK);
+    return idx;
+}
+
+static double latest(const herd_run_summary *r, const char *key)
+{
+    for (int i = 0; i < r->n_metrics; i++)
+        if (strcmp(r->metrics[i].key, key) == 0)
+            return r->metrics[i].value;
+    return -1;
+}
+
+static int count_series(herd_runs *idx, const char *id, const char *key)
+{
+    herd_error err = {0};
+    herd_run_metric *m = NULL;
+    int n = -1;
+    CHECK(herd_runs_metric_series(idx, id, key, &m, &n, &err) == HERD_OK);
+    herd_runs_metrics_free(m, n);
+    return n;
+}
+
+/* Run A: params, 1500 + 1000 metrics, tags, an artifact; returns its id. */
+static void first_run(const char *db, const char *dir, char id[33])
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    herd_run_info info = {.experiment = "mnist", .command = "herd train a.yaml",
+                          .world_size = 2, .hosts = "n1:2", .config_text = "lr: 0.1\n",
+                          .git_commit = "abc123", .git_dirty = 1};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    if (rl == NULL)
+        return;
+    snprintf(id, 33, "%s", herd_runlog_id(rl));
+    CHECK(is_run_id(id));
+    char name[64];
+    snprintf(name, sizeof name, "mnist-%.8s", id);
+    CHECK(strcmp(herd_runlog_name(rl), name) == 0);
+    CHECK(file_exists(herd_runlog_file(rl)));
+    CHECK(herd_runlog_log_param(rl, "lr", "0.1", &err) == HERD_OK);
+    CHECK(herd_runlog_log_param(rl, "batch", "64", &err) == HERD_OK);
+    CHECK(herd_runlog_set_tag(rl, "purpose", "test", &err) == HERD_OK);
+    for (int s = 0; s < 1500; s++)
+        CHECK(herd_runlog_log_metric(rl, "train/loss", s, 0.5 * s, &err) == HERD_OK);
+
+    /* 1000 rows went out in one batch; 500 still wait in memory. */
+    herd_runs *idx = open_synced(db, NULL);
+    CHECK(count_series(idx, id, "train/loss") == 1000);
+    herd_runs_close(idx);
+
+    for (int s = 1500; s < 2500; s++)
+        CHECK(herd_runlog_log_metric(rl, "train/loss", s, 0.5 * s, &err) == HERD_OK);
+    for (int s = 0; s < 5; s++)
+        CHECK(herd_runlog_log_metric(rl, "val/accuracy", s, 0.5 + 0.1 * s, &err) == HERD_OK);
+    char *art = path_in(dir, "model.txt");
+    write_file(art, "weights: 1 2 3\n");
+    CHECK(herd_runlog_log_artifact(rl, art, "model", &err) == HERD_OK);
+    CHECK(herd_runlog_log_artifact(rl, "/nonexistent/file", "model", &err) == HERD_ERR_IO);
+    herd_error_clear(&err);
+    free(art);
+    CHECK(herd_runlog_end(rl, HERD_RUN_FINISHED, &err) == HERD_OK);
+}
+
+static void check_show_json(herd_runs *idx, const char *id)
+{
+    static const char *keys[] = {"id", "experiment", "name", "parent_id", "status", "start_time",
+                                 "end_time", "heartbeat", "command", "world_size", "hosts",
+                                 "config", "config_sha256", "data_sha256", "git_commit",
+                                 "git_dirty", "versions", "params", "metrics", "tags",
+                                 "artifacts"};
+    herd_error err = {0};
+    cJSON *run = NULL;
+    CHECK(herd_runs_get_json(idx, id, 0, &run, &err) == HERD_OK);
+    if (run == NULL)
+        return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        CHECK(cJSON_HasObjectItem(run, keys[i]));
+    CHECK(strcmp(cJSON_GetObjectItem(run, "id")->valuestring, id) == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(run, "status")->valuestring, "FINISHED") == 0);
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(run, "start_time")));
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(run, "end_time")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(run, "parent_id")));
+    CHECK(cJSON_GetObjectItem(run, "world_size")->valuedouble == 2);
+    CHECK(cJSON_GetObjectItem(run, "git_dirty")->valuedouble == 1);
+    cJSON *metrics = cJSON_GetObjectItem(run, "metrics");
+    CHECK_NEAR(cJSON_GetObjectItem(metrics, "val/accuracy")->valuedouble, 0.9, 1e-12);
+    CHECK_NEAR(cJSON_GetObjectItem(metrics, "train/loss")->valuedouble, 0.5 * 2499, 1e-12);
+    cJSON *params = cJSON_GetObjectItem(run, "params");
+    CHECK(strcmp(cJSON_GetObjectItem(params, "lr")->valuestring, "0.1") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tags"), "purpose")->valuestring,
+                 "test") == 0);
+    cJSON *arts = cJSON_GetObjectItem(run, "artifacts");
+    CHECK(cJSON_GetArraySize(arts) == 1);
+    char hex[65];
+    herd_sha256_hex("weights: 1 2 3\n", 15, hex);
+    cJSON *a = cJSON_GetArrayItem(arts, 0);
+    CHECK(a != NULL && cJSON_GetObjectItem(a, "bytes")->valuedouble == 15);
+    CHECK(a != NULL && strcmp(cJSON_GetObjectItem(a, "sha256")->valuestring, hex) == 0);
+    CHECK(a != NULL && strcmp(cJSON_GetObjectItem(a, "kind")->valuestring, "model") == 0);
+    cJSON_Delete(run);
+}
+
+static void check_first_run(const char *db, const char *id)
+{
+    herd_error err = {0};
+    herd_runs_sync_stats stats = {0};
+    herd_runs *idx = open_synced(db, &stats);
+    CHECK(stats.n_files == 1 && stats.n_skipped == 0);
+    herd_run_summary *runs = NULL;
+    int n = 0;
+    CHECK(herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK);
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK(strcmp(runs[0].id, id) == 0);
+        CHECK(strcmp(runs[0].status, "FINISHED") == 0);
+        CHECK(strcmp(runs[0].experiment, "mnist") == 0);
+        CHECK(runs[0].end_time >= runs[0].start_time && runs[0].start_time > 0);
+        CHECK_NEAR(latest(&runs[0], "val/accuracy"), 0.9, 1e-12);
+    }
+    herd_runs_list_free(runs, n);
+    CHECK(count_series(idx, id, "train/loss") == 2500);
+    char found[33] = "";
+    char prefix[7];
+    snprintf(prefix, sizeof prefix, "%.6s", id);
+    CHECK(herd_runs_find(idx, prefix, found, &err) == HERD_OK && strcmp(found, id) == 0);
+    CHECK(herd_runs_find(idx, "abc", found, &err) == HERD_ERR_USAGE);
+    CHECK(strstr(err.msg, "no run 'abc'") != NULL);
+    herd_error_clear(&err);
+    check_show_json(idx, id);
+    herd_runs_close(idx);
+}
+
+/* Run B stays RUNNING; judged DEAD once its heartbeat is 10 minutes old. */
+static void second_run(const char *db, const char *id_a)
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    herd_run_info info = {.experiment = "fashion", .name = "fa-1", .parent_id = id_a};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    CHECK(herd_runlog_log_metric(rl, "val/mse", 1, 0.25, &err) == HERD_OK);
+    CHECK(herd_runlog_flush(rl, &err) == HERD_OK);
+
+    herd_runs_sync_stats stats = {0};
+    herd_runs *idx = open_synced(db, &stats);
+    CHECK(stats.n_files == 2 && stats.n_read == 1);  /* A is unchanged: not re-read */
+    herd_run_summary *runs = NULL;
+    int n = 0;
+    herd_runs_filter f = {.experiment = "fashion"};
+    CHECK(herd_runs_list(idx, &f, &runs, &n, &err) == HERD_OK && n == 1);
+    if (n == 1) {
+        CHECK(strcmp(runs[0].name, "fa-1") == 0 && strcmp(runs[0].status, "RUNNING") == 0);
+        CHECK(strcmp(runs[0].parent_id, id_a) == 0);
+        CHECK_NEAR(latest(&runs[0], "val/mse"), 0.25, 1e-12);
+    }
+    herd_runs_list_free(runs, n);
+    herd_runs_filter later = {.now = herd_wall_time() + 600, .status = "DEAD"};
+    CHECK(herd_runs_list(idx, &later, &runs, &n, &err) == HERD_OK && n == 1);
+    if (n == 1)
+        CHECK(strcmp(runs[0].status, "DEAD") == 0 && strcmp(runs[0].stored_status, "RUNNING") == 0);
+    herd_runs_list_free(runs, n);
+    CHECK(herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK && n == 2);
+    if (n == 2)  /* newest first */
+        CHECK(strcmp(runs[0].experiment, "fashion") == 0 && strcmp(runs[1].id, id_a) == 0);
+    herd_runs_list_free(runs, n);
+    herd_runs_close(idx);
+    CHECK(herd_runlog_end(rl, HERD_RUN_KILLED, &err) == HERD_OK);
+}
+
+static void resume_run(const char *db, const char *id)
+{
+    herd_error err = {0};
+    herd_runs *idx = open_synced(db, NULL);
+    cJSON *before = NULL;
+    CHECK(herd_runs_get_json(idx, id, 0, &before, &err) == HERD_OK);
+    double start = cJSON_GetObjectItem(before, "start_time")->valuedouble;
+    cJSON_Delete(before);
+    herd_runs_close(idx);
+
+    herd_runlog *rl = NULL;
+    herd_run_info info = {.experiment = "mnist", .run_id = id};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    if (rl == NULL)
+        return;
+    CHECK(strncmp(herd_runlog_name(rl), "mnist-", 6) == 0);
+    idx = open_synced(db, NULL);
+    cJSON *during = NULL;
+    CHECK(herd_runs_get_json(idx, id, 0, &during, &err) == HERD_OK);
+    CHECK(strcmp(cJSON_GetObjectItem(during, "status")->valuestring, "RUNNING") == 0);
+    CHECK(cJSON_GetObjectItem(during, "start_time")->valuedouble == start);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(during, "end_time")));
+    cJSON_Delete(during);
+    herd_runs_close(idx);
+    CHECK(herd_runlog_log_metric(rl, "val/accuracy", 5, 0.95, &err) == HERD_OK);
+    CHECK(herd_runlog_end(rl, HERD_RUN_FINISHED, &err) == HERD_OK);
+
+    idx = open_synced(db, NULL);
+    CHECK(count_series(idx, id, "val/accuracy") == 6);
+    CHECK(count_series(idx, id, "train/loss") == 2500);
+    herd_runs_close(idx);
+
+    /* Resuming an id with no file yet creates it under that id. */
+    const char *fresh = "0123456789abcdef0123456789abcdef";
+    herd_run_info again = {.experiment = "mnist", .run_id = fresh};
+    CHECK(herd_runlog_begin(db, &again, &rl, &err) == HERD_OK);
+    CHECK(rl != NULL && strcmp(herd_runlog_id(rl), fresh) == 0);
+    CHECK(herd_runlog_end(rl, HERD_RUN_FAILED, &err) == HERD_OK);
+    herd_run_info bad = {.experiment = "mnist", .run_id = "../etc"};
+    CHECK(herd_runlog_begin(db, &bad, &rl, &err) == HERD_ERR_USAGE && rl == NULL);
+}
+
+static void errors(const char *dir)
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    char *plain = path_in(dir, "plain.txt");
+    write_file(plain, "not a folder\n");
+    char *db = path_in(plain, "herd.db");
+    herd_run_info info = {.experiment = "x"};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_ERR_IO);
+    CHECK(rl == NULL && strstr(err.msg, plain) != NULL);
+    herd_error_clear(&err);
+    herd_runs *idx = NULL;
+    char *missing = path_in(dir, "nowhere/herd.db");
+    CHECK(herd_runs_open(missing, &idx, &err) == HERD_ERR_IO && idx == NULL);
+    CHECK(herd_runlog_end(NULL, HERD_RUN_FINISHED, &err) == HERD_OK);
+    free(missing);
+    free(db);
+    free(plain);
+}
+
+/* A garbage file is skipped with a warning; a deleted index is rebuilt. */
+static void corrupt_and_rebuild(const char *db)
+{
+    herd_error err = {0};
+    char *folder = herd_runlog_folder(db);
+    char *bad = path_in(folder, "bad.sqlite");
+    write_file(bad, "this is not an SQLite database, just some text that is long enough\n");
+    herd_runs_sync_stats stats = {0};
+    herd_runs *idx = open_synced(db, &stats);
+    CHECK(stats.n_files == 4 && stats.n_skipped == 1);
+    herd_run_summary *runs = NULL;
+    int n = 0;
+    CHECK(herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK && n == 3);
+    herd_runs_list_free(runs, n);
+    herd_runs_close(idx);
+
+    CHECK(unlink(db) == 0);
+    idx = open_synced(db, &stats);
+    CHECK(stats.n_read == 3 && stats.n_skipped == 1);
+    CHECK(herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK && n == 3);
+    herd_runs_list_free(runs, n);
+    herd_runs_close(idx);
+
+    /* A corrupt index is rebuilt too; a removed run file drops its run. */
+    write_file(db, "garbage index garbage index garbage index garbage index\n");
+    char *fresh = path_in(folder, "0123456789abcdef0123456789abcdef.sqlite");
+    CHECK(unlink(fresh) == 0);
+    idx = open_synced(db, &stats);
+    CHECK(herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK && n == 2);
+    herd_runs_list_free(runs, n);
+    herd_runs_close(idx);
+    free(fresh);
+    free(bad);
+    free(folder);
+}
+
+int main(void)
+{
+    char *dir = herd_test_tmpdir("track");
+    char *db = path_in(dir, "runs/herd.db");
+    char id_a[33] = "";
+    herd_error err = {0};
+    herd_runs *idx = NULL;
+    CHECK(herd_runs_open(db, &idx, &err) == HERD_ERR_IO);  /* nothing logged yet */
+
+    first_run(db, dir, id_a);
+    check_first_run(db, id_a);
+    second_run(db, id_a);
+    resume_run(db, id_a);
+    errors(dir);
+    corrupt_and_rebuild(db);
+
+    free(db);
+    free(dir);
+    return herd_test_finish("test_track");
+}
