@@ -1,0 +1,151 @@
+/* report.c - what a training job tells its user and its experiment log:
+ * metrics (herd_trainer_record is where every metric is logged), progress
+ * lines or a progress bar, evaluation on validation and test rows, and the
+ * summary JSON.
+ */
+#include "train/trainer.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timer.h"
+#include "eval/metrics.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int herd_trainer_record(herd_trainer *t, const char *key, double value, herd_error *err)
+{
+    int i = 0;
+    while (i < t->n_recorded && strcmp(t->recorded_key[i], key) != 0)
+        i++;
+    if (i == t->n_recorded && i < MAX_RECORDED) {
+        snprintf(t->recorded_key[i], sizeof t->recorded_key[i], "%s", key);
+        t->n_recorded++;
+    }
+    if (i < MAX_RECORDED)
+        t->recorded_value[i] = value;
+    if (t->log == NULL || !isfinite(value))
+        return HERD_OK;
+    return herd_runlog_log_metric(t->log, key, t->step, value, err);
+}
+
+static void format_eta(double seconds, char *buf, size_t size)
+{
+    int s = seconds > 0 && seconds < 1e7 ? (int)seconds : 0;
+    snprintf(buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+}
+
+/* One progress report: a redrawn bar on a terminal, a plain line otherwise. */
+static void print_progress(herd_trainer *t, double loss, double samples_per_s)
+{
+    const herd_config *cfg = t->cfg;
+    int64_t total = cfg->train.epochs * t->steps_per_epoch;
+    double elapsed = herd_now() - t->started;
+    double frac = total > 0 ? (double)t->step / (double)total : 1.0;
+    /* at an epoch boundary the report belongs to the epoch just finished */
+    long long epoch = t->step_in_epoch == 0 && t->epoch > 0 ? t->epoch : t->epoch + 1;
+    char eta[32];
+    format_eta(frac > 0 ? elapsed * (1 - frac) / frac : 0, eta, sizeof eta);
+    if (t->rank != 0)
+        return;
+    if (isatty(STDOUT_FILENO)) {
+        char bar[31];
+        int filled = (int)(frac * 30);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+        bar[30] = '\0';
+        printf("\repoch %lld/%lld [%s] %3.0f%% loss %.4f %.0f samples/s ETA %s ",
+               epoch, (long long)cfg->train.epochs, bar, 100 * frac, loss,
+               samples_per_s, eta);
+        fflush(stdout);
+    } else {
+        herd_info("epoch %lld/%lld step %lld/%lld loss %.5f lr %.3g %.0f samples/s ETA %s",
+                  epoch, (long long)cfg->train.epochs, (long long)t->step,
+                  (long long)total, loss, herd_schedule_lr(&t->schedule, t->step - 1),
+                  samples_per_s, eta);
+    }
+}
+
+int herd_trainer_log_training(herd_trainer *t, herd_error *err)
+{
+    double sums[2] = { t->loss_sum, t->rows_sum };
+    int rc = herd_comm_allreduce_sum_f64(t->comm, sums, 2, err);
+    if (rc != HERD_OK || t->steps_since_log == 0)
+        return rc;
+    double loss = sums[0] / (sums[1] > 0 ? sums[1] : 1);
+    double samples_per_s = sums[1] / (t->step_time > 0 ? t->step_time * t->size : 1);
+    double n = (double)t->steps_since_log;
+    rc = herd_trainer_record(t, "train/loss", loss, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "train/lr", herd_schedule_lr(&t->schedule, t->step - 1), err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "train/samples_per_s", samples_per_s, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "train/step_ms", 1000 * t->step_time / n, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "train/grad_norm", t->grad_norm, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "comm/allreduce_ms", 1000 * t->comm_time / n, err);
+    print_progress(t, loss, samples_per_s);
+    t->loss_sum = t->rows_sum = t->step_time = t->comm_time = 0;
+    t->steps_since_log = 0;
+    return rc;
+}
+
+int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total, const char *prefix,
+                    herd_error *err)
+{
+    if (total == 0)
+        return HERD_OK;
+    herd_model *m = t->model;
+    herd_eval_acc acc;
+    herd_eval_result res;
+    herd_eval_begin(&acc, m->spec.task, m->spec.n_classes);
+    for (int64_t i = 0; i < rows->n; i += m->max_batch) {
+        int b = (int)(rows->n - i < m->max_batch ? rows->n - i : m->max_batch);
+        herd_model_predict(m, rows->X + i * rows->cols, b, t->pred);
+        herd_eval_add(&acc, t->pred, rows->y + i, b);
+    }
+    int rc = herd_eval_finish(&acc, t->comm, &res, err);
+    char line[512] = "";
+    for (int i = 0; i < res.n && rc == HERD_OK; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s/%s", prefix, res.names[i]);
+        rc = herd_trainer_record(t, key, res.values[i], err);
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, " %s %.4f", key, res.values[i]);
+    }
+    if (rc == HERD_OK) {
+        if (t->rank == 0 && isatty(STDOUT_FILENO))
+            printf("\n");
+        herd_info("epoch %lld:%s", (long long)t->epoch, line);
+    }
+    return rc;
+}
+
+void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err)
+{
+    const char *path = t->opt->summary_json;
+    if (t->rank != 0 || path == NULL)
+        return;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "run_id", t->run_id);
+    cJSON_AddStringToObject(root, "status", status);
+    cJSON_AddStringToObject(root, "checkpoint", t->checkpoint);
+    cJSON_AddStringToObject(root, "track_db", t->cfg->track.db);
+    if (err->code != HERD_OK)
+        cJSON_AddStringToObject(root, "error", err->msg);
+    cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
+    for (int i = 0; i < t->n_recorded; i++)
+        cJSON_AddNumberToObject(metrics, t->recorded_key[i], t->recorded_value[i]);
+    char *text = cJSON_Print(root);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0)
+        herd_warn("cannot write summary %s", path);
+    free(text);
+    cJSON_Delete(root);
+}
+
