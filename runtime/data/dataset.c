@@ -1,0 +1,598 @@
+/* dataset.c - herd's HDF5 dataset: open and check, read rows, hash, write.
+ *
+ * A file is opened read-only with the default file access properties; each
+ * rank reads its rows independently through hyperslab selections, so nothing
+ * here is collective and no rank ever holds more than it asked for. HDF5's
+ * automatic error printing is switched off: every failure becomes one
+ * herd_error line naming the file.
+ *
+ * The content hash is SHA-256 over the little-endian bytes of /X (row-major),
+ * then /y, then /split when present; feature names and attributes are not
+ * part of it, so it identifies the numbers a model is trained on. Writing goes
+ * to "<path>.tmp", which is closed, fsynced and renamed over path, and the
+ * directory is fsynced: a dataset file is either whole or absent.
+ */
+#include "data/dataset.h"
+#include "data/h5util.h"
+#include "core/mem.h"
+#include "core/sha256.h"
+#include "core/version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "the content hash hashes memory as little-endian bytes");
+
+#define READ_CHUNK_BYTES (4 << 20) /* rows read per step when hashing or checking */
+#define X_CHUNK_BYTES (1 << 20)    /* target size of one stored chunk of /X */
+
+struct herd_dataset {
+    char *path;
+    hid_t file, X, y, split; /* split < 0 when the file has none */
+    herd_dataset_info info;
+};
+
+static const char *task_names[] = { "binary", "multiclass", "regression" };
+
+const char *herd_task_name(int task)
+{
+    return task >= 0 && task < 3 ? task_names[task] : "unknown";
+}
+
+int herd_task_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (name != NULL && strcmp(name, task_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Read count rows starting at lo of a 1-D (cols = 0) or 2-D dataset. */
+static int read_block(hid_t dset, int64_t lo, int64_t count, int64_t cols, hid_t mtype, void *buf)
+{
+    int rank = cols > 0 ? 2 : 1;
+    hsize_t start[2] = { (hsize_t)lo, 0 }, n[2] = { (hsize_t)count, (hsize_t)cols };
+    hid_t fspace = H5Dget_space(dset);
+    hid_t mspace = H5Screate_simple(rank, n, NULL);
+    int rc = -1;
+    if (fspace >= 0 && mspace >= 0 &&
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, n, NULL) >= 0 &&
+        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+        rc = 0;
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}
+
+/* ---- open ---- */
+
+static int open_file(herd_dataset *ds, herd_error *err)
+{
+    struct stat st;
+    if (stat(ds->path, &st) != 0)
+        return errno == ENOENT
+                   ? herd_error_set(err, HERD_ERR_IO, "%s: no such file", ds->path)
+                   : herd_error_set(err, HERD_ERR_IO, "%s: %s", ds->path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return herd_error_set(err, HERD_ERR_IO, "%s: is a directory", ds->path);
+    if (access(ds->path, R_OK) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: %s", ds->path, strerror(errno));
+    herd_h5_quiet();
+    if (H5Fis_hdf5(ds->path) <= 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: not an HDF5 file", ds->path);
+    ds->file = H5Fopen(ds->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (ds->file < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot open (damaged or locked HDF5 file)",
+                              ds->path);
+    return HERD_OK;
+}
+
+/* Open /name as a dataset of nd dimensions whose elements are float (or, for
+ * labels and split, integer when allow_int). */
+static int open_array(herd_dataset *ds, const char *name, int nd, int allow_int, hid_t *out,
+                      hsize_t dims[2], herd_error *err)
+{
+    if (H5Lexists(ds->file, name, H5P_DEFAULT) <= 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: missing /%s", ds->path, name);
+    *out = H5Dopen2(ds->file, name, H5P_DEFAULT);
+    if (*out < 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: /%s is not a dataset", ds->path, name);
+    H5T_class_t c = herd_h5_class(*out);
+    int type_ok = c == H5T_FLOAT || (allow_int && c == H5T_INTEGER);
+    if (herd_h5_shape(*out, dims) != nd || !type_ok)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: /%s must be a %d-D %s array", ds->path,
+                              name, nd, allow_int ? "numeric" : "float");
+    return HERD_OK;
+}
+
+static int open_arrays(herd_dataset *ds, herd_error *err)
+{
+    hsize_t xd[2] = { 0, 0 }, yd[2] = { 0, 0 }, sd[2] = { 0, 0 };
+    int rc = open_array(ds, "X", 2, 0, &ds->X, xd, err);
+    if (rc == HERD_OK)
+        rc = open_array(ds, "y", 1, 1, &ds->y, yd, err);
+    if (rc != HERD_OK)
+        return rc;
+    ds->info.rows = (int64_t)xd[0];
+    ds->info.cols = (int64_t)xd[1];
+    if (yd[0] != xd[0])
+        return herd_error_set(err, HERD_ERR_DATA, "%s: /y has %lld rows but /X has %lld",
+                              ds->path, (long long)yd[0], (long long)xd[0]);
+    if (H5Lexists(ds->file, "split", H5P_DEFAULT) <= 0)
+        return HERD_OK;
+    rc = open_array(ds, "split", 1, 1, &ds->split, sd, err);
+    if (rc == HERD_OK && herd_h5_class(ds->split) != H5T_INTEGER)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /split must be integer", ds->path);
+    if (rc == HERD_OK && sd[0] != xd[0])
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /split has %lld rows but /X has %lld",
+                            ds->path, (long long)sd[0], (long long)xd[0]);
+    ds->info.has_split = rc == HERD_OK;
+    return rc;
+}
+
+static int read_task(herd_dataset *ds, herd_error *err)
+{
+    char task[64];
+    int r = herd_h5_read_str_attr(ds->file, "task", task, sizeof task);
+    if (r <= 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %s attribute 'task'", ds->path,
+                              r == 0 ? "missing" : "unreadable (not a string)");
+    ds->info.task = herd_task_parse(task);
+    if (ds->info.task < 0)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s: unknown task '%s' (binary, multiclass or regression)",
+                              ds->path, task);
+    int nc = 0;
+    r = herd_h5_read_int_attr(ds->file, "n_classes", &nc);
+    if (r < 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: attribute 'n_classes' is not an integer",
+                              ds->path);
+    if (ds->info.task == HERD_TASK_BINARY && r == 1 && nc != 2)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: task binary but n_classes is %d",
+                              ds->path, nc);
+    if (ds->info.task == HERD_TASK_MULTICLASS && (r == 0 || nc < 2))
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s: task multiclass needs attribute n_classes >= 2", ds->path);
+    ds->info.n_classes = ds->info.task == HERD_TASK_BINARY       ? 2
+                         : ds->info.task == HERD_TASK_MULTICLASS ? nc
+                                                                 : 0;
+    return HERD_OK;
+}
+
+static int read_text_attrs(herd_dataset *ds, herd_error *err)
+{
+    herd_dataset_info *in = &ds->info;
+    if (herd_h5_read_str_attr(ds->file, "content_sha256", in->content_sha256,
+                              sizeof in->content_sha256) < 0 ||
+        herd_h5_read_str_attr(ds->file, "source", in->source, sizeof in->source) < 0 ||
+        herd_h5_read_str_attr(ds->file, "created_by", in->created_by, sizeof in->created_by) < 0)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s: attributes content_sha256, source, created_by must be strings",
+                              ds->path);
+    return HERD_OK;
+}
+
+/* Count rows per split value, rejecting values other than 0, 1, 2. */
+static int count_splits(herd_dataset *ds, herd_error *err)
+{
+    herd_dataset_info *in = &ds->info;
+    if (!in->has_split) {
+        in->split_counts[HERD_SPLIT_TRAIN] = in->rows;
+        return HERD_OK;
+    }
+    uint8_t *split = herd_malloc((size_t)in->rows + 1);
+    int rc = herd_dataset_read_split(ds, split, err);
+    for (int64_t i = 0; rc == HERD_OK && i < in->rows; i++) {
+        if (split[i] > 2)
+            rc = herd_error_set(err, HERD_ERR_DATA,
+                                "%s: row %lld: /split is %u (0 train, 1 val, 2 test)", ds->path,
+                                (long long)i, split[i]);
+        else
+            in->split_counts[split[i]]++;
+    }
+    free(split);
+    return rc;
+}
+
+int herd_dataset_open(const char *path, herd_dataset **out, herd_error *err)
+{
+    herd_dataset *ds = herd_calloc(1, sizeof *ds);
+    ds->file = ds->X = ds->y = ds->split = -1;
+    ds->path = herd_strdup(path);
+    int rc = open_file(ds, err);
+    if (rc == HERD_OK)
+        rc = open_arrays(ds, err);
+    if (rc == HERD_OK)
+        rc = read_task(ds, err);
+    if (rc == HERD_OK)
+        rc = read_text_attrs(ds, err);
+    if (rc == HERD_OK)
+        rc = count_splits(ds, err);
+    if (rc != HERD_OK) {
+        herd_dataset_close(ds);
+        ds = NULL;
+    }
+    *out = ds;
+    return rc;
+}
+
+void herd_dataset_close(herd_dataset *ds)
+{
+    if (ds == NULL)
+        return;
+    if (ds->split >= 0)
+        H5Dclose(ds->split);
+    if (ds->y >= 0)
+        H5Dclose(ds->y);
+    if (ds->X >= 0)
+        H5Dclose(ds->X);
+    if (ds->file >= 0)
+        H5Fclose(ds->file);
+    free(ds->path);
+    free(ds);
+}
+
+const herd_dataset_info *herd_dataset_get_info(const herd_dataset *ds) { return &ds->info; }
+
+const char *herd_dataset_path(const herd_dataset *ds) { return ds->path; }
+
+/* ---- read ---- */
+
+int herd_dataset_read_rows(herd_dataset *ds, int64_t lo, int64_t hi, float *X, float *y,
+                           herd_error *err)
+{
+    if (lo < 0 || hi < lo || hi > ds->info.rows)
+        return herd_error_set(err, HERD_ERR_RUNTIME, "%s: rows [%lld, %lld) outside [0, %lld)",
+                              ds->path, (long long)lo, (long long)hi, (long long)ds->info.rows);
+    if (hi == lo)
+        return HERD_OK;
+    if (X != NULL && read_block(ds->X, lo, hi - lo, ds->info.cols, H5T_NATIVE_FLOAT, X) < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /X rows [%lld, %lld)", ds->path,
+                              (long long)lo, (long long)hi);
+    if (y != NULL && read_block(ds->y, lo, hi - lo, 0, H5T_NATIVE_FLOAT, y) < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /y rows [%lld, %lld)", ds->path,
+                              (long long)lo, (long long)hi);
+    return HERD_OK;
+}
+
+int herd_dataset_read_index(herd_dataset *ds, const int64_t *rows, int64_t n, float *X,
+                            float *y, herd_error *err)
+{
+    int64_t cols = ds->info.cols;
+    int rc = HERD_OK;
+    for (int64_t i = 0, j; rc == HERD_OK && i < n; i = j) {
+        for (j = i + 1; j < n && rows[j] == rows[j - 1] + 1; j++)
+            ;
+        rc = herd_dataset_read_rows(ds, rows[i], rows[i] + (j - i),
+                                    X != NULL ? X + i * cols : NULL, y != NULL ? y + i : NULL,
+                                    err);
+    }
+    return rc;
+}
+
+int herd_dataset_read_split(herd_dataset *ds, uint8_t *split, herd_error *err)
+{
+    if (ds->split < 0) {
+        memset(split, HERD_SPLIT_TRAIN, (size_t)ds->info.rows);
+        return HERD_OK;
+    }
+    if (ds->info.rows > 0 &&
+        H5Dread(ds->split, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, split) < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /split", ds->path);
+    return HERD_OK;
+}
+
+static char **generated_names(int64_t cols)
+{
+    char **names = herd_calloc((size_t)cols + 1, sizeof *names);
+    for (int64_t i = 0; i < cols; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "f%lld", (long long)i);
+        names[i] = herd_strdup(buf);
+    }
+    return names;
+}
+
+/* Read /feature_names (variable- or fixed-length strings) into names. */
+static int read_names(hid_t dset, int64_t cols, char **names)
+{
+    hid_t ftype = H5Dget_type(dset);
+    hid_t mtype = H5Tcopy(ftype);
+    int rc = -1;
+    if (H5Tis_variable_str(ftype) > 0) {
+        char **raw = herd_calloc((size_t)cols + 1, sizeof *raw);
+        hid_t space = H5Dget_space(dset);
+        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+            for (int64_t i = 0; i < cols; i++)
+                names[i] = herd_strdup(raw[i] != NULL ? raw[i] : "");
+            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
+            rc = 0;
+        }
+        H5Sclose(space);
+        free(raw);
+    } else {
+        size_t w = H5Tget_size(ftype);
+        char *raw = herd_calloc((size_t)cols * w + 1, 1);
+        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+            for (int64_t i = 0; i < cols; i++)
+                names[i] = strndup(raw + (size_t)i * w, w);
+            rc = 0;
+        }
+        free(raw);
+    }
+    H5Tclose(mtype);
+    H5Tclose(ftype);
+    return rc;
+}
+
+int herd_dataset_feature_names(herd_dataset *ds, char ***out, herd_error *err)
+{
+    int64_t cols = ds->info.cols;
+    *out = NULL;
+    if (H5Lexists(ds->file, "feature_names", H5P_DEFAULT) <= 0) {
+        *out = generated_names(cols);
+        return HERD_OK;
+    }
+    int rc = HERD_OK;
+    char **names = herd_calloc((size_t)cols + 1, sizeof *names);
+    hid_t dset = H5Dopen2(ds->file, "feature_names", H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    if (dset < 0 || herd_h5_shape(dset, dims) != 1 || dims[0] != (hsize_t)cols ||
+        herd_h5_class(dset) != H5T_STRING)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /feature_names must hold %lld strings",
+                            ds->path, (long long)cols);
+    else if (read_names(dset, cols, names) < 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot read /feature_names", ds->path);
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (rc != HERD_OK) {
+        for (int64_t i = 0; i < cols; i++)
+            free(names[i]);
+        free(names);
+        names = NULL;
+    }
+    *out = names;
+    return rc;
+}
+
+/* Rows per read step for arrays of row_bytes per row. */
+static int64_t step_rows(int64_t row_bytes)
+{
+    int64_t n = READ_CHUNK_BYTES / (row_bytes > 0 ? row_bytes : 1);
+    return n > 0 ? n : 1;
+}
+
+static int check_label(const herd_dataset *ds, int64_t row, float v, herd_error *err)
+{
+    const herd_dataset_info *in = &ds->info;
+    if (in->task == HERD_TASK_REGRESSION) {
+        if (!isfinite(v))
+            return herd_error_set(err, HERD_ERR_DATA, "%s: row %lld: target %g is not finite",
+                                  ds->path, (long long)row, (double)v);
+        return HERD_OK;
+    }
+    if (!isfinite(v) || v != floorf(v))
+        return herd_error_set(err, HERD_ERR_DATA, "%s: row %lld: label %g is not a class id",
+                              ds->path, (long long)row, (double)v);
+    if (v < 0 || v >= (float)in->n_classes)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: row %lld: label %g outside [0, %d)",
+                              ds->path, (long long)row, (double)v, in->n_classes);
+    return HERD_OK;
+}
+
+int herd_dataset_check_labels(herd_dataset *ds, herd_error *err)
+{
+    int64_t step = step_rows(sizeof(float));
+    float *y = herd_malloc((size_t)step * sizeof *y);
+    int rc = HERD_OK;
+    for (int64_t lo = 0; rc == HERD_OK && lo < ds->info.rows; lo += step) {
+        int64_t hi = lo + step < ds->info.rows ? lo + step : ds->info.rows;
+        rc = herd_dataset_read_rows(ds, lo, hi, NULL, y, err);
+        for (int64_t i = lo; rc == HERD_OK && i < hi; i++)
+            rc = check_label(ds, i, y[i - lo], err);
+    }
+    free(y);
+    return rc;
+}
+
+int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err)
+{
+    int64_t rows = ds->info.rows, cols = ds->info.cols;
+    int64_t step = step_rows(cols * (int64_t)sizeof(float));
+    float *buf = herd_malloc((size_t)(step * cols + 1) * sizeof *buf);
+    uint8_t *split = NULL;
+    herd_sha256 *h = herd_sha256_begin();
+    int rc = HERD_OK;
+    for (int64_t lo = 0; rc == HERD_OK && lo < rows; lo += step) {
+        int64_t hi = lo + step < rows ? lo + step : rows;
+        rc = herd_dataset_read_rows(ds, lo, hi, buf, NULL, err);
+        if (rc == HERD_OK)
+            herd_sha256_update(h, buf, (size_t)((hi - lo) * cols) * sizeof *buf);
+    }
+    for (int64_t lo = 0; rc == HERD_OK && lo < rows; lo += step * cols) {
+        int64_t hi = lo + step * cols < rows ? lo + step * cols : rows;
+        rc = herd_dataset_read_rows(ds, lo, hi, NULL, buf, err);
+        if (rc == HERD_OK)
+            herd_sha256_update(h, buf, (size_t)(hi - lo) * sizeof *buf);
+    }
+    if (rc == HERD_OK && ds->info.has_split) {
+        split = herd_malloc((size_t)rows + 1);
+        rc = herd_dataset_read_split(ds, split, err);
+        if (rc == HERD_OK)
+            herd_sha256_update(h, split, (size_t)rows);
+    }
+    herd_sha256_end(h, hex);
+    if (rc != HERD_OK)
+        hex[0] = '\0';
+    free(split);
+    free(buf);
+    return rc;
+}
+
+/* ---- write ---- */
+
+static void hash_spec(const herd_dataset_spec *s, char hex[65])
+{
+    herd_sha256 *h = herd_sha256_begin();
+    if (s->rows > 0) {
+        herd_sha256_update(h, s->X, (size_t)(s->rows * s->cols) * sizeof(float));
+        herd_sha256_update(h, s->y, (size_t)s->rows * sizeof(float));
+        if (s->split != NULL)
+            herd_sha256_update(h, s->split, (size_t)s->rows);
+    }
+    herd_sha256_end(h, hex);
+}
+
+static int check_spec(const char *path, const herd_dataset_spec *s, herd_error *err)
+{
+    if (s->rows < 0 || s->cols < 1)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: need at least one column, got %lld x %lld",
+                              path, (long long)s->rows, (long long)s->cols);
+    if (s->rows > 0 && (s->X == NULL || s->y == NULL))
+        return herd_error_set(err, HERD_ERR_DATA, "%s: no data to write", path);
+    if (s->task < 0 || s->task > 2)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: unknown task %d", path, s->task);
+    if ((s->task == HERD_TASK_BINARY && s->n_classes != 2) ||
+        (s->task == HERD_TASK_MULTICLASS && s->n_classes < 2))
+        return herd_error_set(err, HERD_ERR_DATA, "%s: task %s with n_classes %d", path,
+                              herd_task_name(s->task), s->n_classes);
+    return HERD_OK;
+}
+
+/* Write rows x cols (cols = 0: a vector of rows) of data in file type ftype;
+ * chunked by about X_CHUNK_BYTES of rows when chunked. */
+static int write_array(hid_t file, const char *name, hid_t ftype, hid_t mtype, int64_t rows,
+                       int64_t cols, int chunked, const void *data)
+{
+    int nd = cols > 0 ? 2 : 1;
+    hsize_t dims[2] = { (hsize_t)rows, (hsize_t)cols };
+    hsize_t maxd[2] = { rows > 0 ? (hsize_t)rows : H5S_UNLIMITED, (hsize_t)cols };
+    int64_t per = X_CHUNK_BYTES / ((cols > 0 ? cols : 1) * (int64_t)H5Tget_size(ftype));
+    per = per < 1 ? 1 : (rows > 0 && per > rows ? rows : per);
+    hsize_t chunk[2] = { (hsize_t)per, (hsize_t)cols };
+    hid_t space = H5Screate_simple(nd, dims, (chunked || rows == 0) ? maxd : NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (chunked || rows == 0)
+        H5Pset_chunk(dcpl, nd, chunk);
+    hid_t dset = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = dset < 0 ? -1 : 0;
+    if (rc == 0 && rows > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        rc = -1;
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return rc;
+}
+
+static int write_names(hid_t file, const herd_dataset_spec *s)
+{
+    hsize_t dims[1] = { (hsize_t)s->cols };
+    hid_t type = herd_h5_string_type();
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dset = H5Dcreate2(file, "feature_names", type, space, H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT);
+    int rc = (dset < 0 ||
+              H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->feature_names) < 0)
+                 ? -1 : 0;
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int write_contents(hid_t file, const herd_dataset_spec *s, const char *hex)
+{
+    char created_by[64];
+    snprintf(created_by, sizeof created_by, "herd %s", herd_version());
+    int bad = 0;
+    bad |= write_array(file, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s->rows, s->cols, 1, s->X);
+    bad |= write_array(file, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s->rows, 0, 0, s->y);
+    if (s->split != NULL)
+        bad |= write_array(file, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, s->rows, 0, 0,
+                           s->split);
+    if (s->feature_names != NULL)
+        bad |= write_names(file, s);
+    bad |= herd_h5_write_str_attr(file, "task", herd_task_name(s->task));
+    bad |= herd_h5_write_int_attr(file, "n_classes",
+                                  s->task == HERD_TASK_REGRESSION ? 0 : s->n_classes);
+    bad |= herd_h5_write_str_attr(file, "content_sha256", hex);
+    bad |= herd_h5_write_str_attr(file, "source", s->source != NULL ? s->source : "");
+    bad |= herd_h5_write_str_attr(file, "created_by", created_by);
+    return bad ? -1 : 0;
+}
+
+static int fsync_path(const char *path, int is_dir)
+{
+    int fd = open(path, is_dir ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* fsync tmp, rename it to path, fsync the directory holding path. */
+static int commit_file(const char *tmp, const char *path, herd_error *err)
+{
+    if (fsync_path(tmp, 0) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
+    if (rename(tmp, path) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot rename %s: %s", path, tmp,
+                              strerror(errno));
+    char *copy = herd_strdup(path);
+    int rc = fsync_path(dirname(copy), 1);
+    free(copy);
+    if (rc != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: fsync of its directory failed: %s", path,
+                              strerror(errno));
+    return HERD_OK;
+}
+
+int herd_dataset_write(const char *path, const herd_dataset_spec *spec, char hex[65],
+                       herd_error *err)
+{
+    char digest[65];
+    size_t n = strlen(path) + 8;
+    char *tmp = herd_malloc(n);
+    snprintf(tmp, n, "%s.tmp", path);
+    hid_t file = -1;
+    int rc = check_spec(path, spec, err);
+    if (rc != HERD_OK)
+        goto done;
+    hash_spec(spec, digest);
+    herd_h5_quiet();
+    file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) {
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s", path, tmp);
+        goto done;
+    }
+    int bad = write_contents(file, spec, digest);
+    bad |= H5Fclose(file) < 0;
+    file = -1;
+    if (bad) {
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed (disk full?)", path, tmp);
+        goto done;
+    }
+    rc = commit_file(tmp, path, err);
+    if (rc == HERD_OK && hex != NULL)
+        memcpy(hex, digest, sizeof digest);
+done:
+    if (file >= 0)
+        H5Fclose(file);
+    if (rc != HERD_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,93 @@
+/* dataset.h - herd's HDF5 dataset format: open, read rows, write, hash.
+ *
+ * Layout (docs/formats.md): /X float32 [n, d] row-major, chunked by rows;
+ * /y float32 [n]; optional /split uint8 [n] (0 train, 1 val, 2 test);
+ * optional /columns/<name> int32 [n]; /feature_names (strings);
+ * attributes task ("binary" | "multiclass" | "regression"), n_classes,
+ * content_sha256, source, created_by.
+ *
+ * Reading is per-rank and independent: each process opens the file read-only
+ * and reads only the rows it needs with hyperslab selections, so no rank ever
+ * holds more than its shard. Nothing here is collective.
+ */
+#ifndef HERD_DATASET_H
+#define HERD_DATASET_H
+
+#include "core/status.h"
+
+#include <stdint.h>
+
+enum { HERD_TASK_BINARY = 0, HERD_TASK_MULTICLASS = 1, HERD_TASK_REGRESSION = 2 };
+enum { HERD_SPLIT_TRAIN = 0, HERD_SPLIT_VAL = 1, HERD_SPLIT_TEST = 2 };
+
+typedef struct herd_dataset herd_dataset;
+
+typedef struct herd_dataset_info {
+    int64_t rows;
+    int64_t cols;
+    int task;               /* HERD_TASK_* */
+    int n_classes;          /* 0 for regression, 2 for binary */
+    int has_split;          /* /split present */
+    int64_t split_counts[3];/* rows per split value (all train when no /split) */
+    char content_sha256[65];/* stored attribute ("" when absent) */
+    char source[256];
+    char created_by[128];
+} herd_dataset_info;
+
+/* Open path read-only and check its layout (shapes agree, /X is 2-D float,
+ * task attribute known, labels in range is NOT checked here: see
+ * herd_dataset_check_labels). Errors: HERD_ERR_DATA naming the file and
+ * what is wrong; HERD_ERR_IO if it cannot be opened. */
+int herd_dataset_open(const char *path, herd_dataset **out, herd_error *err);
+void herd_dataset_close(herd_dataset *ds);
+
+const herd_dataset_info *herd_dataset_get_info(const herd_dataset *ds);
+const char *herd_dataset_path(const herd_dataset *ds);
+
+/* Read rows [lo, hi) into X (hi-lo rows x cols floats) and y (hi-lo floats).
+ * Either output may be NULL to skip it. */
+int herd_dataset_read_rows(herd_dataset *ds, int64_t lo, int64_t hi, float *X, float *y,
+                           herd_error *err);
+
+/* Read the listed rows (sorted ascending, n of them) into X and y, merging
+ * consecutive indices into one hyperslab read each. */
+int herd_dataset_read_index(herd_dataset *ds, const int64_t *rows, int64_t n, float *X,
+                            float *y, herd_error *err);
+
+/* Read /split into split[rows]; fills 0 (train) when the file has none. */
+int herd_dataset_read_split(herd_dataset *ds, uint8_t *split, herd_error *err);
+
+/* Feature names: fills names[i] (caller frees each and the array) or
+ * generates "f0".."f{d-1}" when the file has none. */
+int herd_dataset_feature_names(herd_dataset *ds, char ***names, herd_error *err);
+
+/* Check y against the task: integer class ids in [0, n_classes) for
+ * classification, finite for regression. Reads y in chunks. */
+int herd_dataset_check_labels(herd_dataset *ds, herd_error *err);
+
+/* Recompute the content hash from the data (SHA-256 over the bytes of /X,
+ * then /y, then /split if present, all little-endian, in row order). */
+int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err);
+
+/* A whole in-memory dataset for writing. */
+typedef struct herd_dataset_spec {
+    int64_t rows, cols;
+    const float *X;          /* rows x cols */
+    const float *y;          /* rows */
+    const uint8_t *split;    /* rows, or NULL */
+    const char *const *feature_names; /* cols names, or NULL */
+    int task;
+    int n_classes;
+    const char *source;      /* free text: where the data came from */
+} herd_dataset_spec;
+
+/* Write spec to path atomically (path.tmp, fsync, rename, fsync dir),
+ * computing and storing content_sha256 (also returned in hex if not NULL). */
+int herd_dataset_write(const char *path, const herd_dataset_spec *spec, char hex[65],
+                       herd_error *err);
+
+const char *herd_task_name(int task);
+/* Parse "binary" | "multiclass" | "regression"; returns -1 if unknown. */
+int herd_task_parse(const char *name);
+
+#endif

@@ -1,0 +1,231 @@
+/* h5util.c - small HDF5 helpers shared by datasets, preprocessing and checkpoints. */
+#include "data/h5util.h"
+#include "core/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void herd_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+hid_t herd_h5_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+int herd_h5_write_str_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = herd_h5_string_type();
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (attr < 0 || H5Awrite(attr, type, &value) < 0) ? -1 : 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+int herd_h5_write_int_attr(hid_t obj, const char *name, int value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT, &value) < 0) ? -1 : 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc;
+}
+
+/* Reads a variable- or fixed-length string attribute with the file's own
+ * string type (so no character-set conversion is asked for). */
+char *herd_h5_read_str_attr_alloc(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1;
+    char *out = NULL;
+    if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) > 0) {
+        char *s = NULL;
+        if (H5Aread(attr, ftype, &s) >= 0)
+            out = herd_strdup(s != NULL ? s : "");
+        H5free_memory(s);
+    } else if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
+        out = herd_calloc(H5Tget_size(ftype) + 1, 1);
+        if (H5Aread(attr, ftype, out) < 0) {
+            free(out);
+            out = NULL;
+        }
+    }
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return out;
+}
+
+int herd_h5_read_str_attr(hid_t obj, const char *name, char *buf, size_t cap)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    char *s = herd_h5_read_str_attr_alloc(obj, name);
+    if (s == NULL)
+        return -1;
+    snprintf(buf, cap, "%s", s);
+    free(s);
+    return 1;
+}
+
+int herd_h5_read_int_attr(hid_t obj, const char *name, int *value)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0)
+        return -1;
+    hid_t ftype = H5Aget_type(attr);
+    int ok = H5Tget_class(ftype) == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_INT, value) >= 0;
+    H5Tclose(ftype);
+    H5Aclose(attr);
+    return ok ? 1 : -1;
+}
+
+int herd_h5_write_f32(hid_t loc, const char *name, const float *v, int64_t n)
+{
+    hsize_t dims[1] = { (hsize_t)n };
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dset = H5Dcreate2(loc, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT);
+    int rc = dset < 0 ? -1 : 0;
+    if (rc == 0 && n > 0 && H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        rc = -1;
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    return rc;
+}
+
+/* Number of dimensions of dset (dims filled, up to 2), or -1. */
+int herd_h5_shape(hid_t dset, hsize_t dims[2])
+{
+    hid_t space = H5Dget_space(dset);
+    if (space < 0)
+        return -1;
+    int nd = H5Sget_simple_extent_ndims(space);
+    if (nd < 0 || nd > 2)
+        nd = -1;
+    else
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    return nd;
+}
+
+/* H5T_class of dset's element type. */
+H5T_class_t herd_h5_class(hid_t dset)
+{
+    hid_t t = H5Dget_type(dset);
+    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    if (t >= 0)
+        H5Tclose(t);
+    return c;
+}
+
+int herd_h5_read_f32(hid_t loc, const char *name, float *v, int64_t n)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t dset = H5Dopen2(loc, name, H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    int rc = -1;
+    if (dset >= 0 && herd_h5_shape(dset, dims) == 1 && dims[0] == (hsize_t)n &&
+        herd_h5_class(dset) == H5T_FLOAT)
+        rc = (n == 0 || H5Dread(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
+                 ? 0 : -1;
+    if (dset >= 0)
+        H5Dclose(dset);
+    return rc;
+}
+
+int herd_h5_write_i64_attr(hid_t obj, const char *name, int64_t value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0) ? -1 : 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc;
+}
+
+int herd_h5_write_f64_attr(hid_t obj, const char *name, double value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, &value) < 0) ? -1 : 0;
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc;
+}
+
+/* Read a numeric scalar attribute converted to mtype; 1 read, 0 absent, -1 error. */
+static int read_number_attr(hid_t obj, const char *name, hid_t mtype, H5T_class_t want, void *value)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0)
+        return -1;
+    hid_t ftype = H5Aget_type(attr);
+    H5T_class_t c = H5Tget_class(ftype);
+    int ok = (c == want || c == H5T_INTEGER) && H5Aread(attr, mtype, value) >= 0;
+    H5Tclose(ftype);
+    H5Aclose(attr);
+    return ok ? 1 : -1;
+}
+
+int herd_h5_read_i64_attr(hid_t obj, const char *name, int64_t *value)
+{
+    return read_number_attr(obj, name, H5T_NATIVE_INT64, H5T_INTEGER, value);
+}
+
+int herd_h5_read_f64_attr(hid_t obj, const char *name, double *value)
+{
+    return read_number_attr(obj, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, value);
+}
+
+int herd_h5_write_f32_2d(hid_t loc, const char *name, const float *v, int64_t rows, int64_t cols)
+{
+    hsize_t dims[2] = { (hsize_t)rows, (hsize_t)cols };
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t dset = H5Dcreate2(loc, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT);
+    int rc = dset < 0 ? -1 : 0;
+    if (rc == 0 && rows * cols > 0 &&
+        H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        rc = -1;
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    return rc;
+}
+
+int herd_h5_read_f32_2d(hid_t loc, const char *name, float *v, int64_t rows, int64_t cols)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t dset = H5Dopen2(loc, name, H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    int rc = -1;
+    if (dset >= 0 && herd_h5_shape(dset, dims) == 2 && dims[0] == (hsize_t)rows &&
+        dims[1] == (hsize_t)cols && herd_h5_class(dset) == H5T_FLOAT)
+        rc = (rows * cols == 0 ||
+              H5Dread(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) ? 0 : -1;
+    if (dset >= 0)
+        H5Dclose(dset);
+    return rc;
+}

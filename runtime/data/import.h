@@ -1,0 +1,43 @@
+/* import.h - bring outside data into herd's HDF5 format.
+ *
+ * Each importer reads the whole source into memory, validates it and writes
+ * one dataset with herd_dataset_write (atomic, content hash stored).
+ */
+#ifndef HERD_IMPORT_H
+#define HERD_IMPORT_H
+
+#include "core/status.h"
+
+#include <stdint.h>
+
+/* IDX ubyte images + labels (gzipped or not, detected by magic). Pixels are
+ * scaled to [0, 1]; labels become class ids; task multiclass with
+ * n_classes = max label + 1 (at least 2). Optional split value for all rows
+ * (-1 = no /split). */
+int herd_import_idx(const char *images, const char *labels, const char *out, int split,
+                    herd_error *err);
+
+/* CSV with a header row; every column numeric; empty cell = NaN. target names
+ * the label column; task is HERD_TASK_* or -1 to infer (integer labels with
+ * 2 values -> binary, integers <= 100 distinct -> multiclass, else regression).
+ * Errors name the line and column: "FILE:LINE: column 'c': not a number: 'x'". */
+int herd_import_csv(const char *csv, const char *target, int task, const char *out,
+                    herd_error *err);
+
+typedef struct herd_synth_spec {
+    int kind;           /* HERD_TASK_REGRESSION, or classification (binary/multiclass by classes) */
+    int64_t rows;
+    int64_t features;
+    int classes;        /* classification: >= 2 */
+    uint64_t seed;
+    double noise;       /* label noise / regression noise std, default 0.1 */
+    double val_fraction;  /* written into /split: train/val/test fractions */
+    double test_fraction;
+} herd_synth_spec;
+
+/* Generate a reproducible synthetic dataset: features standard normal,
+ * classification labels from a random linear teacher with class margins,
+ * regression targets linear + mild nonlinearity + noise. */
+int herd_synth(const herd_synth_spec *spec, const char *out, herd_error *err);
+
+#endif

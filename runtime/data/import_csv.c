@@ -1,0 +1,304 @@
+/* import_csv.c - CSV with a header row -> herd dataset.
+ *
+ * The file is read line by line. Cells are split at commas; a cell may be
+ * double-quoted (then it may hold commas, and "" stands for a quote). Every
+ * cell must be a number as a whole (strtod, surrounding spaces ignored); an
+ * empty feature cell is NaN, an empty target cell is an error. Blank lines
+ * are skipped. Each row remembers its line number so errors found later
+ * (labels that do not fit the task) still name the line.
+ */
+#include "data/dataset.h"
+#include "data/import.h"
+#include "core/mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CLASS_ID (1 << 20) /* larger integer labels are not class ids */
+#define MAX_INFERRED_CLASSES 100
+
+typedef struct csv_table {
+    const char *path;
+    char **names;   /* header cells, ncols of them */
+    int ncols;
+    int target;     /* index of the target column in names */
+    int64_t rows, cap;
+    float *X;       /* rows x (ncols - 1) */
+    float *y;
+    long *line;     /* line number of each row */
+} csv_table;
+
+/* Split line in place at commas (quotes as described above); *cells grows
+ * as needed. Returns the number of cells. */
+static int split_cells(char *line, char ***cells, int *cap)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == *cap) {
+            *cap = *cap ? 2 * *cap : 16;
+            *cells = herd_realloc(*cells, (size_t)*cap * sizeof **cells);
+        }
+        char *start = p, *w = p;
+        if (*p == '"') {
+            for (p++; *p != '\0'; p++) {
+                if (*p == '"' && p[1] != '"')
+                    break;
+                *w++ = *p;
+                p += *p == '"'; /* "" -> one quote */
+            }
+            while (*p != '\0' && *p != ',')
+                p++;
+        } else {
+            while (*p != '\0' && *p != ',')
+                *w++ = *p++;
+        }
+        char end = *p;
+        *w = '\0';
+        (*cells)[n++] = start;
+        if (end == '\0')
+            return n;
+        p++;
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* 0: *v set (NaN for an empty cell); -1 not a number; -2 outside float range. */
+static int parse_cell(char *cell, float *v)
+{
+    char *s = trim(cell), *end = NULL;
+    if (*s == '\0') {
+        *v = NAN;
+        return 0;
+    }
+    double d = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return -1;
+    *v = (float)d;
+    return (isfinite(d) && !isfinite(*v)) ? -2 : 0;
+}
+
+/* Next non-blank line without its line ending; NULL at end of file. */
+static char *next_line(FILE *f, char **buf, size_t *cap, long *lineno)
+{
+    while (getline(buf, cap, f) >= 0) {
+        (*lineno)++;
+        size_t n = strlen(*buf);
+        while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
+            (*buf)[--n] = '\0';
+        if ((*buf)[strspn(*buf, " \t")] != '\0')
+            return *buf;
+    }
+    return NULL;
+}
+
+static int read_header(csv_table *t, char *line, long lineno, const char *target,
+                       herd_error *err)
+{
+    char **cells = NULL;
+    int cap = 0;
+    if (strncmp(line, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 byte order mark */
+        line += 3;
+    t->ncols = split_cells(line, &cells, &cap);
+    t->names = herd_calloc((size_t)t->ncols, sizeof *t->names);
+    t->target = -1;
+    for (int c = 0; c < t->ncols; c++) {
+        t->names[c] = herd_strdup(trim(cells[c]));
+        if (t->target < 0 && strcmp(t->names[c], target) == 0)
+            t->target = c;
+    }
+    free(cells);
+    if (t->target < 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': not in the header",
+                              t->path, lineno, target);
+    if (t->ncols < 2)
+        return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: no feature columns besides '%s'",
+                              t->path, lineno, target);
+    return HERD_OK;
+}
+
+static void grow(csv_table *t)
+{
+    if (t->rows < t->cap)
+        return;
+    t->cap = t->cap ? 2 * t->cap : 1024;
+    t->X = herd_realloc(t->X, (size_t)(t->cap * (t->ncols - 1)) * sizeof *t->X);
+    t->y = herd_realloc(t->y, (size_t)t->cap * sizeof *t->y);
+    t->line = herd_realloc(t->line, (size_t)t->cap * sizeof *t->line);
+}
+
+static int parse_row(csv_table *t, char **cells, int n, long lineno, herd_error *err)
+{
+    if (n < t->ncols)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column '%s': missing (row has %d of %d columns)", t->path,
+                              lineno, t->names[n], n, t->ncols);
+    if (n > t->ncols)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column %d: extra cell (row has %d cells, header %d)",
+                              t->path, lineno, t->ncols + 1, n, t->ncols);
+    grow(t);
+    float *x = t->X + t->rows * (t->ncols - 1);
+    for (int c = 0; c < n; c++) {
+        float v = 0;
+        int r = parse_cell(cells[c], &v);
+        if (r != 0)
+            return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': %s: '%.40s'",
+                                  t->path, lineno, t->names[c],
+                                  r == -1 ? "not a number" : "outside float range", trim(cells[c]));
+        if (c == t->target && isnan(v) && *trim(cells[c]) == '\0')
+            return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': missing target value",
+                                  t->path, lineno, t->names[c]);
+        if (c == t->target)
+            t->y[t->rows] = v;
+        else
+            *x++ = v;
+    }
+    t->line[t->rows++] = lineno;
+    return HERD_OK;
+}
+
+static int read_rows(csv_table *t, FILE *f, const char *target, herd_error *err)
+{
+    char *buf = NULL, **cells = NULL;
+    size_t bufcap = 0;
+    int cellcap = 0, rc = HERD_OK;
+    long lineno = 0;
+    char *line = next_line(f, &buf, &bufcap, &lineno);
+    if (line == NULL)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s:1: empty file (no header row)", t->path);
+    else
+        rc = read_header(t, line, lineno, target, err);
+    while (rc == HERD_OK && (line = next_line(f, &buf, &bufcap, &lineno)) != NULL) {
+        int n = split_cells(line, &cells, &cellcap);
+        rc = parse_row(t, cells, n, lineno, err);
+    }
+    if (rc == HERD_OK && ferror(f))
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: read error: %s", t->path, strerror(errno));
+    if (rc == HERD_OK && t->rows == 0)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s:%ld: no data rows after the header",
+                            t->path, lineno);
+    free(cells);
+    free(buf);
+    return rc;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Infer the task from the labels (see import.h); *n_classes for classes. */
+static int infer_task(const csv_table *t, int *n_classes)
+{
+    float max = 0;
+    for (int64_t i = 0; i < t->rows; i++) {
+        float v = t->y[i];
+        if (!isfinite(v) || v != floorf(v) || v < 0 || v >= MAX_CLASS_ID)
+            return HERD_TASK_REGRESSION;
+        max = v > max ? v : max;
+    }
+    float *s = herd_malloc((size_t)t->rows * sizeof *s);
+    memcpy(s, t->y, (size_t)t->rows * sizeof *s);
+    qsort(s, (size_t)t->rows, sizeof *s, cmp_float);
+    int64_t distinct = 1;
+    for (int64_t i = 1; i < t->rows; i++)
+        distinct += s[i] != s[i - 1];
+    free(s);
+    *n_classes = (int)max + 1 < 2 ? 2 : (int)max + 1;
+    if (distinct <= 2 && max <= 1)
+        return HERD_TASK_BINARY;
+    return distinct <= MAX_INFERRED_CLASSES ? HERD_TASK_MULTICLASS : HERD_TASK_REGRESSION;
+}
+
+/* Check every label fits task; sets *n_classes = max + 1 (>= 2) for classes. */
+static int check_targets(const csv_table *t, int task, int *n_classes, herd_error *err)
+{
+    const char *name = t->names[t->target];
+    float max = 0;
+    for (int64_t i = 0; i < t->rows; i++) {
+        float v = t->y[i];
+        if (task == HERD_TASK_REGRESSION && !isfinite(v))
+            return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': target %g is not finite",
+                                  t->path, t->line[i], name, (double)v);
+        if (task == HERD_TASK_REGRESSION)
+            continue;
+        if (!isfinite(v) || v != floorf(v) || v < 0 || v >= MAX_CLASS_ID)
+            return herd_error_set(err, HERD_ERR_DATA,
+                                  "%s:%ld: column '%s': label %g is not a class id (integer >= 0)",
+                                  t->path, t->line[i], name, (double)v);
+        if (task == HERD_TASK_BINARY && v > 1)
+            return herd_error_set(err, HERD_ERR_DATA,
+                                  "%s:%ld: column '%s': label %g is not 0 or 1 (task binary)",
+                                  t->path, t->line[i], name, (double)v);
+        max = v > max ? v : max;
+    }
+    *n_classes = task == HERD_TASK_REGRESSION ? 0 : ((int)max + 1 < 2 ? 2 : (int)max + 1);
+    return HERD_OK;
+}
+
+static int write_table(const csv_table *t, int task, const char *out, herd_error *err)
+{
+    int n_classes = 0;
+    if (task < 0)
+        task = infer_task(t, &n_classes);
+    int rc = check_targets(t, task, &n_classes, err);
+    if (rc != HERD_OK)
+        return rc;
+    const char **names = herd_calloc((size_t)t->ncols, sizeof *names);
+    for (int c = 0, k = 0; c < t->ncols; c++)
+        if (c != t->target)
+            names[k++] = t->names[c];
+    char source[1024];
+    snprintf(source, sizeof source, "csv: %s (target '%s')", t->path, t->names[t->target]);
+    herd_dataset_spec spec = { .rows = t->rows, .cols = t->ncols - 1, .X = t->X, .y = t->y,
+                               .split = NULL, .feature_names = names, .task = task,
+                               .n_classes = n_classes, .source = source };
+    rc = herd_dataset_write(out, &spec, NULL, err);
+    free(names);
+    return rc;
+}
+
+int herd_import_csv(const char *csv, const char *target, int task, const char *out,
+                    herd_error *err)
+{
+    csv_table t = { .path = csv };
+    int rc = HERD_OK;
+    FILE *f = fopen(csv, "r");
+    if (f == NULL) {
+        rc = errno == ENOENT ? herd_error_set(err, HERD_ERR_IO, "%s: no such file", csv)
+                             : herd_error_set(err, HERD_ERR_IO, "%s: %s", csv, strerror(errno));
+        goto done;
+    }
+    if (task < -1 || task > HERD_TASK_REGRESSION) {
+        rc = herd_error_set(err, HERD_ERR_USAGE, "import-csv: unknown task %d", task);
+        goto done;
+    }
+    rc = read_rows(&t, f, target, err);
+    if (rc == HERD_OK)
+        rc = write_table(&t, task, out, err);
+done:
+    if (f != NULL)
+        fclose(f);
+    for (int c = 0; c < t.ncols; c++)
+        free(t.names[c]);
+    free(t.names);
+    free(t.line);
+    free(t.y);
+    free(t.X);
+    return rc;
+}
