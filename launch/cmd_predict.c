@@ -13,6 +13,8 @@
 #include "data/preprocess.h"
 #include "models/model.h"
 #include "train/checkpoint.h"
+#include "eval/recal.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -24,11 +26,18 @@
 #define CHUNK_ROWS 1024
 
 static const char *usage =
-    "usage: herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5\n"
+    "usage: herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5 [--conformal]\n"
+    "                    [--abstain-below P]\n"
     "\n"
     "Predict every row of FILE.h5 with the model in CHECKPOINT (its preprocessing\n"
     "included). Output columns: prediction, then p_0..p_{K-1} for classifiers.\n"
-    "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K].\n";
+    "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K].\n"
+    "A recalibration stored by `herd eval` (/calibration) is applied to p_k.\n"
+    "\n"
+    "  --conformal        add the conformal set (column set: class ids joined by |;\n"
+    "                     HDF5 /conformal_set [n, K] of 0/1) or, for regression, the\n"
+    "                     interval (columns lower, upper); needs `herd eval` first\n"
+    "  --abstain-below P  prediction -1 (abstain) when the top probability is < P\n";
 
 typedef struct predict_job {
     herd_checkpoint *ck;
@@ -38,6 +47,11 @@ typedef struct predict_job {
     int width;             /* probability columns (0 for regression) */
     float *prediction;     /* rows */
     float *probabilities;  /* rows x width */
+    int conformal;         /* --conformal */
+    double abstain_below;  /* --abstain-below, 0 = never */
+    herd_recal recal;      /* the checkpoint's /calibration (method none when absent) */
+    uint8_t *sets;         /* rows x width conformal set membership (classifiers) */
+    float *lower, *upper;  /* rows: conformal interval (regression) */
 } predict_job;
 
 static int ends_with(const char *s, const char *suffix)
@@ -106,6 +120,56 @@ static int predict_all(predict_job *job, herd_error *err)
     return rc;
 }
 
+/* Conformal sets (on the model's own probabilities, as herd eval fitted
+ * them), then the stored recalibration, then abstention. */
+static int apply_calibration(predict_job *job, const char *ckpt, herd_error *err)
+{
+    int found = 0, K = job->width;
+    int rc = herd_recal_load(ckpt, &job->recal, &found, err);
+    if (rc == HERD_OK && job->conformal && !job->recal.has_conformal)
+        rc = herd_error_set(err, HERD_ERR_USAGE, "predict: %s has no conformal thresholds "
+                            "(run herd eval on a calibration set first)", ckpt);
+    if (rc != HERD_OK)
+        return rc;
+    if (job->conformal && K == 0) {
+        job->lower = herd_malloc((size_t)(job->rows + 1) * sizeof(float));
+        job->upper = herd_malloc((size_t)(job->rows + 1) * sizeof(float));
+        for (int64_t i = 0; i < job->rows; i++) {
+            job->lower[i] = (float)(job->prediction[i] - job->recal.q_abs);
+            job->upper[i] = (float)(job->prediction[i] + job->recal.q_abs);
+        }
+    } else if (job->conformal) {
+        job->sets = herd_malloc((size_t)(job->rows * K + 1));
+        for (int64_t i = 0; i < job->rows; i++)
+            herd_recal_conformal_set(&job->recal, job->recal.conformal_method,
+                                     job->probabilities + i * K, K, herd_recal_aps_u(i),
+                                     job->sets + i * K);
+    }
+    herd_recal_apply(&job->recal, job->probabilities, job->rows, K);
+    for (int64_t i = 0; i < job->rows && K > 0; i++) {
+        const float *p = job->probabilities + i * K;
+        int best = 0;
+        for (int k = 1; k < K; k++)
+            best = p[k] > p[best] ? k : best;
+        job->prediction[i] = p[best] < job->abstain_below ? -1.0f : (float)best;
+    }
+    return HERD_OK;
+}
+
+static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
+{
+    if (job->lower != NULL)
+        fprintf(f, ",%.9g,%.9g", (double)job->lower[i], (double)job->upper[i]);
+    if (job->sets != NULL) {
+        fputc(',', f);
+        for (int k = 0, first = 1; k < job->width; k++)
+            if (job->sets[i * job->width + k]) {
+                fprintf(f, first ? "%d" : "|%d", k);
+                first = 0;
+            }
+    }
+}
+
 static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
 {
     FILE *f = fopen(tmp, "w");
@@ -114,11 +178,13 @@ static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
     fprintf(f, "prediction");
     for (int k = 0; k < job->width; k++)
         fprintf(f, ",p_%d", k);
+    fputs(job->lower != NULL ? ",lower,upper" : job->sets != NULL ? ",set" : "", f);
     fputc('\n', f);
     for (int64_t i = 0; i < job->rows; i++) {
         fprintf(f, job->width ? "%.0f" : "%.9g", (double)job->prediction[i]);
         for (int k = 0; k < job->width; k++)
             fprintf(f, ",%.9g", (double)job->probabilities[i * job->width + k]);
+        write_csv_extras(job, f, i);
         fputc('\n', f);
     }
     int failed = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
@@ -126,12 +192,29 @@ static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
     return failed ? herd_error_set(err, HERD_ERR_IO, "%s: write failed (disk full?)", tmp) : HERD_OK;
 }
 
-static int write_h5(const predict_job *job, const char *tmp, herd_error *err)
+/* Built in memory, then written atomically to out (herd_h5_save_image). */
+/* --conformal: /conformal_set [n, K] (1 = in the set) or /lower, /upper [n]. */
+static int write_h5_extras(const predict_job *job, hid_t file)
 {
-    herd_h5_quiet();
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = 0;
+    if (job->lower != NULL)
+        bad |= herd_h5_write_f32(file, "lower", job->lower, job->rows) |
+               herd_h5_write_f32(file, "upper", job->upper, job->rows);
+    if (job->sets != NULL) {
+        float *v = herd_malloc((size_t)(job->rows * job->width + 1) * sizeof(float));
+        for (int64_t i = 0; i < job->rows * job->width; i++)
+            v[i] = job->sets[i];
+        bad |= herd_h5_write_f32_2d(file, "conformal_set", v, job->rows, job->width);
+        free(v);
+    }
+    return bad;
+}
+
+static int write_h5(const predict_job *job, const char *out, herd_error *err)
+{
+    hid_t file = herd_h5_create_in_memory();
     if (file < 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create", tmp);
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create the file in memory", out);
     hsize_t dims[2] = { (hsize_t)job->rows, (hsize_t)job->width };
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t ds = H5Dcreate2(file, "prediction", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -145,16 +228,22 @@ static int write_h5(const predict_job *job, const char *tmp, herd_error *err)
         H5Dclose(ds);
         H5Sclose(space);
     }
-    if (H5Fclose(file) < 0 || st < 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: write failed (disk full?)", tmp);
-    return HERD_OK;
+    if (st >= 0 && write_h5_extras(job, file) != 0)
+        st = -1;
+    if (st < 0) {
+        H5Fclose(file);
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot build the HDF5 file", out);
+    }
+    return herd_h5_save_image(file, out, "predict", err);
 }
 
 static int write_output(const predict_job *job, const char *out, herd_error *err)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    int rc = ends_with(out, ".h5") ? write_h5(job, tmp, err) : write_csv(job, tmp, err);
+    if (ends_with(out, ".h5"))
+        return write_h5(job, out, err);
+    int rc = write_csv(job, tmp, err);
     if (rc == HERD_OK && rename(tmp, out) != 0)
         rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", out, strerror(errno));
     if (rc != HERD_OK)
@@ -163,10 +252,21 @@ static int write_output(const predict_job *job, const char *out, herd_error *err
 }
 
 static int parse_args(int argc, char **argv, const char **ckpt, const char **data,
-                      const char **out, herd_error *err)
+                      const char **out, predict_job *job, herd_error *err)
 {
     for (int i = 1; i < argc; i++) {
         int has_value = i + 1 < argc;
+        if (strcmp(argv[i], "--conformal") == 0) {
+            job->conformal = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--abstain-below") == 0) {
+            char *end = NULL;
+            job->abstain_below = has_value ? strtod(argv[++i], &end) : -1;
+            if (end == NULL || *end != '\0' || !(job->abstain_below >= 0 && job->abstain_below <= 1))
+                return herd_error_set(err, HERD_ERR_USAGE, "predict: --abstain-below needs a probability in [0, 1]");
+            continue;
+        }
         if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "-o") == 0) && !has_value)
             return herd_error_set(err, HERD_ERR_USAGE, "predict: %s needs a value", argv[i]);
         if (strcmp(argv[i], "--data") == 0)
@@ -195,11 +295,13 @@ int herd_cmd_predict(int argc, char **argv)
     herd_error err = { 0 };
     predict_job job = { 0 };
     const char *ckpt = NULL, *data = NULL, *out = NULL;
-    int rc = parse_args(argc, argv, &ckpt, &data, &out, &err);
+    int rc = parse_args(argc, argv, &ckpt, &data, &out, &job, &err);
     if (rc == HERD_OK)
         rc = open_job(&job, ckpt, data, &err);
     if (rc == HERD_OK)
         rc = predict_all(&job, &err);
+    if (rc == HERD_OK)
+        rc = apply_calibration(&job, ckpt, &err);
     if (rc == HERD_OK)
         rc = write_output(&job, out, &err);
     if (rc == HERD_OK)
@@ -208,6 +310,10 @@ int herd_cmd_predict(int argc, char **argv)
         herd_error_print(&err);
     free(job.probabilities);
     free(job.prediction);
+    free(job.sets);
+    free(job.lower);
+    free(job.upper);
+    herd_recal_clear(&job.recal);
     herd_model_free(job.model);
     herd_dataset_close(job.ds);
     herd_checkpoint_free(job.ck);

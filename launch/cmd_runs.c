@@ -1,15 +1,22 @@
-/* cmd_runs.c - `herd runs`: list and show the runs of the experiment log.
+/* cmd_runs.c - `herd runs`: query the experiment log.
  *
  * Every subcommand first syncs the index (track.db) from the run files in
  * <track.db>.d/, then answers from the index. Unreadable run files are
  * warned about and skipped. The index path comes from --db, else
- * $HERD_TRACK_DB, else runs/herd.db.
+ * $HERD_TRACK_DB, else runs/herd.db. This file parses the arguments,
+ * selects runs (--experiment, --filter, --sort) and implements list and
+ * show; the other subcommands live in cmd_runs_query.c, cmd_runs_export.c
+ * and cmd_runs_reproduce.c (runs_cli.h).
  */
 #include "launch/commands.h"
+#include "launch/runs_cli.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/status.h"
 #include "core/timer.h"
+#include "track/export.h"
 #include "track/index.h"
+#include "track/query.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,32 +25,49 @@
 #include <time.h>
 
 static const char *USAGE =
-    "usage: herd runs list [--db PATH] [--experiment NAME] [--json]\n"
-    "       herd runs show ID [--db PATH] [--json]\n"
+    "usage: herd runs list [--experiment E] [--filter EXPR] [--sort KEY] [--json|--csv]\n"
+    "                      [--deleted|--all]\n"
+    "       herd runs show ID [--json]\n"
+    "       herd runs compare ID ID [ID...] [--json]\n"
+    "       herd runs best --metric KEY [--max|--min] [--experiment E] [--filter EXPR] [--json]\n"
+    "       herd runs metrics ID [KEY] [--json|--csv]\n"
+    "       herd runs delete ID... [--purge]      herd runs restore ID...\n"
+    "       herd runs export [ID...] --format mlflow|tensorboard|csv|json -o DIR\n"
+    "       herd runs reproduce ID [--force] [--dry-run] [--checkpoint-dir DIR] [-- LAUNCHER ARGS]\n"
+    "       herd runs report ID... -o REPORT.html\n"
     "\n"
-    "  list   runs, newest first: id, experiment, name, status, start, duration and\n"
-    "         key metrics. A RUNNING run silent for 5 minutes shows as DEAD.\n"
-    "  show   one run: fields, params, latest metrics, tags, artifacts. ID may be\n"
-    "         a unique prefix of at least 4 characters.\n"
+    "  list       runs, newest first: id, experiment, name, status, start, duration and\n"
+    "             key metrics. A RUNNING run silent for 5 minutes shows as DEAD.\n"
+    "  show       one run: fields, params, latest metrics, tags, artifacts.\n"
+    "  compare    params that differ between runs, and their latest metrics side by side\n"
+    "  best       the run with the highest (--max) or lowest (--min) latest value of KEY;\n"
+    "             default --min for keys ending in loss, mse, rmse, mae or _ms, else --max\n"
+    "  metrics    one metric's series (step, time, value); without KEY, the keys logged\n"
+    "  delete     mark runs deleted (hidden from list); --purge removes their files for good\n"
+    "  restore    undo delete\n"
+    "  export     write runs for MLflow (mlruns folder), TensorBoard (event files), or as\n"
+    "             CSV/JSON; without IDs, the runs list would show (--experiment, --filter)\n"
+    "  reproduce  train again with the run's recorded config; refuses when the data or the\n"
+    "             code commit changed since (exit 2) unless --force\n"
+    "  report     one self-contained HTML file: curves of the runs overlaid, params that\n"
+    "             differ, final and system metrics, environment; recorded as an artifact\n"
     "\n"
+    "  ID                 a run id or a unique prefix of at least 4 characters\n"
     "  --db PATH          the index (default: $HERD_TRACK_DB, else runs/herd.db);\n"
     "                     runs are read from PATH.d/\n"
     "  --experiment NAME  only runs of this experiment\n"
-    "  --json             machine-readable output\n";
+    "  --filter EXPR      e.g. \"metrics.val/accuracy > 0.85 and params.model.type = 'mlp'\"\n"
+    "                     fields metrics.K, params.K, tags.K, status, experiment, name, id,\n"
+    "                     start_time, ...; operators = != < <= > >= LIKE ILIKE; joined by and\n"
+    "  --sort KEY         a field as in --filter, ascending; -KEY or \"KEY desc\" descending\n"
+    "  --deleted, --all   list only deleted runs / deleted and not deleted\n"
+    "  --json, --csv      machine-readable output\n";
 
 /* Metrics shown as table columns when some listed run has them. */
 static const char *KEY_METRICS[] = {"val/accuracy", "val/mse", "test/accuracy"};
 #define N_KEY_METRICS 3
 
-typedef struct runs_args {
-    const char *sub;
-    const char *id;
-    const char *db;
-    const char *experiment;
-    int json;
-} runs_args;
-
-static int usage_error(const char *what, const char *arg)
+int runs_usage_error(const char *what, const char *arg)
 {
     fprintf(stderr, "herd: error: runs: %s%s%s\n", what, arg != NULL ? " " : "",
             arg != NULL ? arg : "");
@@ -68,30 +92,66 @@ static int is_option(const char *arg, const char *opt)
     return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* Options that take a value -> where the value goes. */
+static const char **value_slot(runs_args *a, const char *arg, const char **name)
+{
+    static const char *names[] = {"--db", "--experiment", "--filter", "--sort", "--metric",
+                                  "--format", "--out", "-o", "--checkpoint-dir"};
+    const char **slots[] = {&a->db, &a->experiment, &a->filter, &a->sort, &a->metric,
+                            &a->format, &a->out, &a->out, &a->checkpoint_dir};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (is_option(arg, names[i])) {
+            *name = names[i];
+            return slots[i];
+        }
+    return NULL;
+}
+
+/* Flags -> the int they set to 1 (--deleted and --all set a->deleted). */
+static int set_flag(runs_args *a, const char *arg)
+{
+    static const char *names[] = {"--json", "--csv", "--purge", "--force", "--max", "--min",
+                                  "--dry-run"};
+    int *flags[] = {&a->json, &a->csv, &a->purge, &a->force, &a->max, &a->min, &a->dry_run};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *flags[i] = 1;
+            return 1;
+        }
+    if (strcmp(arg, "--deleted") == 0 || strcmp(arg, "--all") == 0) {
+        a->deleted = strcmp(arg, "--all") == 0 ? HERD_RUNS_ANY : HERD_RUNS_DELETED;
+        return 1;
+    }
+    return 0;
+}
+
 /* Returns HERD_OK, HERD_ERR_USAGE (message printed) or -1 for --help. */
 static int parse_args(int argc, char **argv, runs_args *a)
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
+        const char *arg = argv[i], *name = NULL;
+        const char **slot = arg[0] == '-' ? value_slot(a, arg, &name) : NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             return -1;
-        if (strcmp(arg, "--json") == 0) {
-            a->json = 1;
-        } else if (is_option(arg, "--db")) {
-            if ((a->db = option_value("--db", argc, argv, &i)) == NULL)
-                return usage_error("--db needs a path", NULL);
-        } else if (is_option(arg, "--experiment")) {
-            if ((a->experiment = option_value("--experiment", argc, argv, &i)) == NULL)
-                return usage_error("--experiment needs a name", NULL);
-        } else if (arg[0] == '-') {
-            return usage_error("unknown option", arg);
+        if (strcmp(arg, "--") == 0) {
+            a->rest = argv + i + 1;
+            a->nrest = argc - i - 1;
+            break;
+        }
+        if (slot != NULL) {
+            if ((*slot = option_value(name, argc, argv, &i)) == NULL)
+                return runs_usage_error("option needs a value:", name);
+        } else if (set_flag(a, arg)) {
+            continue;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return runs_usage_error("unknown option", arg);
         } else if (a->sub == NULL) {
             a->sub = arg;
-        } else if (a->id == NULL && strcmp(a->sub, "show") == 0) {
-            a->id = arg;
+        } else if (a->npos < RUNS_MAX_POS) {
+            a->pos[a->npos++] = arg;
         } else {
-            return usage_error("unexpected argument", arg);
+            return runs_usage_error("too many arguments at", arg);
         }
     }
     return HERD_OK;
@@ -127,81 +187,187 @@ static double run_duration(double start, double end, double heartbeat)
     return start > 0 && last >= start ? last - start : -1;
 }
 
-static const herd_run_metric *find_metric(const herd_run_summary *r, const char *key)
+const cJSON *runs_member(const cJSON *run, const char *group, const char *key)
 {
-    for (int i = 0; i < r->n_metrics; i++)
-        if (strcmp(r->metrics[i].key, key) == 0)
-            return &r->metrics[i];
-    return NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(run, group), key);
+    return cJSON_IsNumber(v) || cJSON_IsString(v) ? v : NULL;
 }
 
-static void print_table(const herd_run_summary *runs, int n)
+static double member_num(const cJSON *obj, const char *key)
 {
-    int shown[N_KEY_METRICS] = {0};
-    for (int k = 0; k < N_KEY_METRICS; k++)
-        for (int i = 0; i < n && !shown[k]; i++)
-            shown[k] = find_metric(&runs[i], KEY_METRICS[k]) != NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *member_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The metric columns of the table: the key metrics some run has, plus the
+ * --sort metric. Returns how many (at most N_KEY_METRICS + 1). */
+static int table_metrics(cJSON *const *runs, int n, const herd_sort *sort, const char **cols)
+{
+    int k = 0;
+    for (int m = 0; m < N_KEY_METRICS; m++)
+        for (int i = 0; i < n; i++)
+            if (runs_member(runs[i], "metrics", KEY_METRICS[m]) != NULL) {
+                cols[k++] = KEY_METRICS[m];
+                break;
+            }
+    int listed = 0;
+    for (int m = 0; m < k; m++)
+        listed |= sort != NULL && strcmp(cols[m], sort->field.key) == 0;
+    if (sort != NULL && sort->field.kind == HERD_FIELD_METRIC && !listed)
+        cols[k++] = sort->field.key;
+    return k;
+}
+
+static void print_table(cJSON *const *runs, int n, const herd_sort *sort)
+{
+    const char *cols[N_KEY_METRICS + 1];
+    int ncols = table_metrics(runs, n, sort, cols);
     printf("%-8s  %-16s  %-24s  %-9s  %-19s  %-8s", "ID", "EXPERIMENT", "NAME", "STATUS",
            "STARTED", "DURATION");
-    for (int k = 0; k < N_KEY_METRICS; k++)
-        if (shown[k])
-            printf("  %13s", KEY_METRICS[k]);
+    for (int k = 0; k < ncols; k++)
+        printf("  %13s", cols[k]);
     printf("\n");
     for (int i = 0; i < n; i++) {
-        const herd_run_summary *r = &runs[i];
+        const cJSON *r = runs[i];
         char start[32], dur[32];
-        format_time(r->start_time, start, sizeof start);
-        format_duration(run_duration(r->start_time, r->end_time, r->heartbeat), dur, sizeof dur);
-        printf("%-8.8s  %-16s  %-24s  %-9s  %-19s  %-8s", r->id, r->experiment, r->name, r->status,
+        double t0 = member_num(r, "start_time");
+        format_time(t0, start, sizeof start);
+        format_duration(run_duration(t0, member_num(r, "end_time"), member_num(r, "heartbeat")),
+                        dur, sizeof dur);
+        printf("%-8.8s  %-16s  %-24s  %-9s  %-19s  %-8s", member_str(r, "id"),
+               member_str(r, "experiment"), member_str(r, "name"), member_str(r, "status"),
                start, dur);
-        for (int k = 0; k < N_KEY_METRICS; k++) {
-            const herd_run_metric *m = shown[k] ? find_metric(r, KEY_METRICS[k]) : NULL;
-            if (m != NULL)
-                printf("  %13.6g", m->value);
-            else if (shown[k])
+        for (int k = 0; k < ncols; k++) {
+            const cJSON *m = runs_member(r, "metrics", cols[k]);
+            if (cJSON_IsNumber(m))
+                printf("  %13.6g", m->valuedouble);
+            else
                 printf("  %13s", "-");
         }
         printf("\n");
     }
 }
 
-static int print_json(cJSON *item)
+void runs_print_json(const cJSON *item)
 {
     char *text = cJSON_Print(item);
     printf("%s\n", text);
     free(text);
-    return HERD_OK;
 }
 
-static int list_json(herd_runs *idx, const herd_run_summary *runs, int n, herd_error *err)
+void runs_free(cJSON **runs, int n)
 {
-    cJSON *array = cJSON_CreateArray();
-    int rc = HERD_OK;
-    for (int i = 0; i < n && rc == HERD_OK; i++) {
-        cJSON *obj = NULL;
-        rc = herd_runs_get_json(idx, runs[i].id, 0, &obj, err);
-        if (rc == HERD_OK)
-            cJSON_AddItemToArray(array, obj);
+    for (int i = 0; runs != NULL && i < n; i++)
+        cJSON_Delete(runs[i]);
+    free(runs);
+}
+
+/* qsort has no context argument: the order being applied, for by_sort. */
+static const herd_sort *active_sort;
+
+typedef struct ranked_run {
+    cJSON *run;
+    int index;   /* position before sorting: ties keep it (newest first) */
+} ranked_run;
+
+static int by_sort(const void *a, const void *b)
+{
+    const ranked_run *x = a, *y = b;
+    int c = herd_sort_compare(active_sort, x->run, y->run);
+    return c != 0 ? c : x->index - y->index;
+}
+
+static void sort_runs(cJSON **runs, int n, const herd_sort *sort)
+{
+    ranked_run *r = herd_malloc((size_t)(n > 0 ? n : 1) * sizeof *r);
+    for (int i = 0; i < n; i++)
+        r[i] = (ranked_run){runs[i], i};
+    active_sort = sort;
+    qsort(r, (size_t)n, sizeof *r, by_sort);
+    active_sort = NULL;
+    for (int i = 0; i < n; i++)
+        runs[i] = r[i].run;
+    free(r);
+}
+
+/* The listed runs as JSON objects that match q. */
+static int matching_runs(herd_runs *idx, const runs_args *a, const herd_query *q, cJSON ***out,
+                         int *n, herd_error *err)
+{
+    herd_runs_filter filter = {.experiment = a->experiment, .deleted = a->deleted};
+    herd_run_summary *sums = NULL;
+    int ns = 0;
+    int rc = herd_runs_list(idx, &filter, &sums, &ns, err);
+    *out = herd_calloc((size_t)(ns > 0 ? ns : 1), sizeof **out);
+    *n = 0;
+    for (int i = 0; i < ns && rc == HERD_OK; i++) {
+        cJSON *run = NULL;
+        rc = herd_runs_get_json(idx, sums[i].id, 0, &run, err);
+        if (rc == HERD_OK && herd_query_match(q, run))
+            (*out)[(*n)++] = run;
+        else
+            cJSON_Delete(run);
     }
+    herd_runs_list_free(sums, ns);
+    return rc;
+}
+
+int runs_select(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n, herd_error *err)
+{
+    herd_query *q = NULL;
+    herd_sort sort = {0};
+    herd_error why = {0};
+    *runs = NULL;
+    *n = 0;
+    if (herd_query_parse(a->filter, &q, &why) != HERD_OK)
+        return herd_error_set(err, why.code, "runs %s: --filter: %s", a->sub, why.msg);
+    int rc = HERD_OK;
+    if (a->sort != NULL && herd_sort_parse(a->sort, &sort, &why) != HERD_OK)
+        rc = herd_error_set(err, why.code, "runs %s: --sort: %s", a->sub, why.msg);
     if (rc == HERD_OK)
-        print_json(array);
-    cJSON_Delete(array);
+        rc = matching_runs(idx, a, q, runs, n, err);
+    if (rc == HERD_OK && a->sort != NULL)
+        sort_runs(*runs, *n, &sort);
+    if (rc != HERD_OK) {
+        runs_free(*runs, *n);
+        *runs = NULL;
+        *n = 0;
+    }
+    herd_field_free(&sort.field);
+    herd_query_free(q);
     return rc;
 }
 
 static int runs_list(herd_runs *idx, const runs_args *a, herd_error *err)
 {
-    herd_runs_filter filter = {.experiment = a->experiment};
-    herd_run_summary *runs = NULL;
+    cJSON **runs = NULL;
     int n = 0;
-    int rc = herd_runs_list(idx, &filter, &runs, &n, err);
-    if (rc == HERD_OK && a->json)
-        rc = list_json(idx, runs, n, err);
-    else if (rc == HERD_OK && n == 0)
+    herd_sort sort = {0};
+    herd_error ignored = {0};
+    int rc = runs_select(idx, a, &runs, &n, err);
+    if (rc == HERD_OK && a->json) {
+        cJSON *array = cJSON_CreateArray();
+        for (int i = 0; i < n; i++)
+            cJSON_AddItemReferenceToArray(array, runs[i]);
+        runs_print_json(array);
+        cJSON_Delete(array);
+    } else if (rc == HERD_OK && a->csv) {
+        herd_export_runs_csv(stdout, runs, n);
+    } else if (rc == HERD_OK && n == 0) {
         printf("no runs in %s\n", herd_runs_folder(idx));
-    else if (rc == HERD_OK)
-        print_table(runs, n);
-    herd_runs_list_free(runs, n);
+    } else if (rc == HERD_OK) {
+        int sorted = a->sort != NULL && herd_sort_parse(a->sort, &sort, &ignored) == HERD_OK;
+        print_table(runs, n, sorted ? &sort : NULL);
+    }
+    herd_field_free(&sort.field);
+    runs_free(runs, n);
     return rc;
 }
 
@@ -274,22 +440,69 @@ static void print_run(const cJSON *run)
     print_members("metrics (latest)", cJSON_GetObjectItemCaseSensitive(run, "metrics"));
     print_members("tags", cJSON_GetObjectItemCaseSensitive(run, "tags"));
     print_artifacts(cJSON_GetObjectItemCaseSensitive(run, "artifacts"));
+    herd_cmd_runs_print_record(run);
+}
+
+int runs_resolve(herd_runs *idx, const char *sub, const char *prefix, char id[33],
+                 herd_error *err)
+{
+    herd_error why = {0};
+    if (herd_runs_find(idx, prefix, id, &why) != HERD_OK)
+        return herd_error_set(err, why.code, "runs %s: %s", sub, why.msg);
+    return HERD_OK;
 }
 
 static int runs_show(herd_runs *idx, const runs_args *a, herd_error *err)
 {
     char id[33];
     cJSON *run = NULL;
-    herd_error find_err = {0};
-    if (herd_runs_find(idx, a->id, id, &find_err) != HERD_OK)
-        return herd_error_set(err, find_err.code, "runs show: %s", find_err.msg);
-    int rc = herd_runs_get_json(idx, id, 0, &run, err);
+    int rc = runs_resolve(idx, "show", a->pos[0], id, err);
+    if (rc == HERD_OK)
+        rc = herd_runs_get_json(idx, id, 0, &run, err);
     if (rc == HERD_OK && a->json)
-        print_json(run);
+        runs_print_json(run);
     else if (rc == HERD_OK)
         print_run(run);
     cJSON_Delete(run);
     return rc;
+}
+
+typedef struct runs_sub {
+    const char *name;
+    int (*run)(herd_runs *idx, const runs_args *a, herd_error *err);
+    int min_pos, max_pos;   /* positional arguments it takes */
+} runs_sub;
+
+static const runs_sub SUBCOMMANDS[] = {
+    {"list", runs_list, 0, 0},
+    {"show", runs_show, 1, 1},
+    {"compare", runs_compare, 2, RUNS_MAX_POS},
+    {"best", runs_best, 0, 0},
+    {"metrics", runs_metrics, 1, 2},
+    {"delete", runs_delete, 1, RUNS_MAX_POS},
+    {"restore", runs_restore, 1, RUNS_MAX_POS},
+    {"export", runs_export, 0, RUNS_MAX_POS},
+    {"reproduce", runs_reproduce, 1, 1},
+    {"report", runs_report, 1, RUNS_MAX_POS},
+};
+
+static const runs_sub *find_sub(const runs_args *a, int *rc)
+{
+    for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++) {
+        const runs_sub *s = &SUBCOMMANDS[i];
+        if (strcmp(a->sub, s->name) != 0)
+            continue;
+        if (a->npos < s->min_pos)
+            *rc = runs_usage_error(s->min_pos == 1 ? "needs a run id:" : "needs more run ids:",
+                                   a->sub);
+        else if (a->npos > s->max_pos)
+            *rc = runs_usage_error("unexpected argument", a->pos[s->max_pos]);
+        else if (a->json && a->csv)
+            *rc = runs_usage_error("--json and --csv exclude each other", NULL);
+        return *rc == HERD_OK ? s : NULL;
+    }
+    *rc = runs_usage_error("unknown subcommand", a->sub);
+    return NULL;
 }
 
 int herd_cmd_runs(int argc, char **argv)
@@ -302,21 +515,15 @@ int herd_cmd_runs(int argc, char **argv)
         fputs(USAGE, rc < 0 ? stdout : stderr);
         return rc < 0 ? HERD_OK : HERD_ERR_USAGE;
     }
-    if (rc != HERD_OK)
+    const runs_sub *sub = rc == HERD_OK ? find_sub(&a, &rc) : NULL;
+    if (sub == NULL)
         return rc;
-    int list = strcmp(a.sub, "list") == 0, show = strcmp(a.sub, "show") == 0;
-    if (!list && !show)
-        return usage_error("unknown subcommand", a.sub);
-    if (list && a.id != NULL)
-        return usage_error("unexpected argument", a.id);
-    if (show && a.id == NULL)
-        return usage_error("show needs a run id", NULL);
     const char *db = herd_runs_default_db(a.db);
     rc = herd_runs_open(db, &idx, &err);
     if (rc == HERD_OK)
         rc = herd_runs_sync(idx, NULL, &err);
     if (rc == HERD_OK)
-        rc = list ? runs_list(idx, &a, &err) : runs_show(idx, &a, &err);
+        rc = sub->run(idx, &a, &err);
     if (rc != HERD_OK)
         herd_error_print(&err);
     herd_runs_close(idx);

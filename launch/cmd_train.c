@@ -25,6 +25,7 @@ static const char *usage =
     "  --resume PATH|auto   continue from a checkpoint; auto picks the newest valid one\n"
     "                       in train.checkpoint_dir (and starts fresh when there is none)\n"
     "  --summary-json PATH  write run_id, status, checkpoint and final metrics as JSON\n"
+    "  --parent ID          record ID as the run's parent (set by herd runs reproduce)\n"
     "\n"
     "Every key is listed in docs/config.md.\n";
 
@@ -40,10 +41,13 @@ static int parse_args(int argc, char **argv, train_args *a, herd_error *err)
     a->overrides = herd_calloc((size_t)argc, sizeof *a->overrides);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if ((strcmp(arg, "--resume") == 0 || strcmp(arg, "--summary-json") == 0) && i + 1 >= argc)
+        if ((strcmp(arg, "--resume") == 0 || strcmp(arg, "--summary-json") == 0 ||
+             strcmp(arg, "--parent") == 0) && i + 1 >= argc)
             return herd_error_set(err, HERD_ERR_USAGE, "train: %s needs a value", arg);
         if (strcmp(arg, "--resume") == 0)
             a->opt.resume = argv[++i];
+        else if (strcmp(arg, "--parent") == 0)
+            a->opt.parent_id = argv[++i];
         else if (strcmp(arg, "--summary-json") == 0)
             a->opt.summary_json = argv[++i];
         else if (arg[0] == '-')
@@ -111,7 +115,9 @@ int herd_cmd_train(int argc, char **argv)
         rc = load_config(comm, &a, &cfg, &err);
     if (rc == HERD_OK)
         rc = herd_train(comm, cfg, &a.opt, &err);
-    if (rc != HERD_OK && herd_comm_rank(comm) == 0)
+    if (rc == HERD_EXIT_PREEMPTED && herd_comm_rank(comm) == 0)
+        fprintf(stderr, "herd: %s\n", err.msg);  /* not an error: exit code 5 says it */
+    else if (rc != HERD_OK && herd_comm_rank(comm) == 0)
         herd_error_print(&err);
     herd_config_free(cfg);
     free((void *)a.opt.command);

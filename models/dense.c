@@ -8,8 +8,12 @@
  * Every activation buffer is sized for max_batch rows when the model is
  * built, so forward and backward never allocate. Forward keeps each layer's
  * pre-activation (needed by the activation's backward) and post-activation
- * (the next layer's input, needed by the weight gradient). Backward walks the
- * layers top-down, passing the gradient between two scratch buffers.
+ * (the next layer's input, needed by the weight gradient); the bias add and
+ * the activation run fused in one pass after each sgemm. Backward walks the
+ * layers top-down, passing the gradient between two scratch buffers; in each
+ * layer the weight and bias gradients come first and are reported to the
+ * model's grad_ready hook, so their allreduce can start while the gradient
+ * of the layer's input is still being computed.
  */
 #include "models/dense.h"
 
@@ -125,11 +129,11 @@ static const float *dense_forward(herd_model *m, const float *X, int B)
     const float *x = X;
     for (int l = 0; l < d->n_layers; l++) {
         int C = d->dims[l], OC = d->dims[l + 1];
-        herd_linear_forward(d->pre[l], x, d->w[l], d->b[l], B, C, OC);
-        if (l < d->n_layers - 1) {
-            herd_activation_forward(d->act, d->post[l], d->pre[l], (size_t)B * OC);
+        int hidden = l < d->n_layers - 1;
+        herd_linear_act_forward(d->pre[l], hidden ? d->post[l] : d->pre[l], x, d->w[l], d->b[l],
+                                B, C, OC, hidden ? d->act : -1);
+        if (hidden)
             x = d->post[l];
-        }
     }
     return d->pre[d->n_layers - 1];
 }
@@ -142,8 +146,16 @@ static void dense_backward(herd_model *m, const float *X, int B)
     for (int l = d->n_layers - 1; l >= 0; l--) {
         const float *inp = l > 0 ? d->post[l - 1] : X;
         float *dinp = l > 0 ? (dout == d->dbuf[0] ? d->dbuf[1] : d->dbuf[0]) : NULL;
-        herd_linear_backward(dinp, d->dw[l], d->db[l], dout, inp, d->w[l], B, d->dims[l],
+        herd_linear_backward(NULL, d->dw[l], d->db[l], dout, inp, d->w[l], B, d->dims[l],
                              d->dims[l + 1]);
+        if (m->grad_ready != NULL) {
+            size_t off = (size_t)(d->dw[l] - m->grads);
+            size_t count = (size_t)(d->db[l] - d->dw[l]) + (size_t)d->dims[l + 1];
+            m->grad_ready(m->grad_ready_ctx, off, count);
+        }
+        if (l > 0)
+            herd_linear_backward(dinp, NULL, NULL, dout, inp, d->w[l], B, d->dims[l],
+                                 d->dims[l + 1]);
         if (l > 0)
             herd_activation_backward(d->act, dinp, dinp, d->pre[l - 1], (size_t)B * d->dims[l]);
         dout = dinp;

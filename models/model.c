@@ -202,6 +202,12 @@ int herd_model_predict_width(const herd_model *m)
     return m->spec.task == HERD_TASK_REGRESSION ? 1 : m->spec.n_classes;
 }
 
+void herd_model_set_grad_ready(herd_model *m, herd_grad_ready_fn fn, void *ctx)
+{
+    m->grad_ready = fn;
+    m->grad_ready_ctx = ctx;
+}
+
 void herd_model_zero_grad(herd_model *m)
 {
     memset(m->grads, 0, m->n_params * sizeof(float));

@@ -42,6 +42,13 @@ typedef struct herd_model_spec {
 
 typedef struct herd_model_ops herd_model_ops;
 
+/* Called during loss_and_grad when grads[offset, offset + count) are final
+ * for this step. Dense models report one layer (weight and bias, which are
+ * adjacent) at a time, last layer first, so the ranges arrive from the top
+ * of the gradient buffer down; the trainer starts the allreduce of a bucket
+ * while backward goes on with the layers below. */
+typedef void (*herd_grad_ready_fn)(void *ctx, size_t offset, size_t count);
+
 typedef struct herd_model {
     const herd_model_ops *ops;
     herd_model_spec spec;
@@ -53,6 +60,8 @@ typedef struct herd_model {
     herd_tensor tensors[HERD_MAX_TENSORS];
     int n_tensors;
     int max_batch;       /* activations are sized for this many rows */
+    herd_grad_ready_fn grad_ready;   /* optional: see herd_model_set_grad_ready */
+    void *grad_ready_ctx;
     void *impl;          /* the model type's activations and scratch */
 } herd_model;
 
@@ -92,6 +101,11 @@ void herd_model_predict(herd_model *m, const float *X, int B, float *out);
 int herd_model_predict_width(const herd_model *m);
 
 void herd_model_zero_grad(herd_model *m);
+
+/* Have loss_and_grad call fn(ctx, offset, count) as gradient ranges become
+ * final (NULL: no calls). Models that do not report ranges never call it;
+ * callers reduce whatever is left after loss_and_grad returns anyway. */
+void herd_model_set_grad_ready(herd_model *m, herd_grad_ready_fn fn, void *ctx);
 
 /* The loss of the model's task on its own outputs (B, n_out): MSE for
  * regression, binary cross-entropy for one binary logit, softmax

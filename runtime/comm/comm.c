@@ -6,20 +6,13 @@
  * naming the rank, file:line and MPI's own message.
  */
 #include "comm/comm.h"
+#include "comm/comm_impl.h"
 #include "core/log.h"
 #include "core/mem.h"
 
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct herd_comm {
-    MPI_Comm world;
-    MPI_Comm node;
-    int rank, size;
-    int local_rank, local_size;
-    char host[MPI_MAX_PROCESSOR_NAME];
-};
 
 struct herd_comm_request {
     MPI_Request req;
@@ -56,7 +49,7 @@ int herd_comm_init(int *argc, char ***argv, herd_comm **world, herd_error *err)
     int provided = 0;
     int initialized = 0;
     MPI_Initialized(&initialized);
-    if (!initialized && MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+    if (!initialized && MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
         return herd_error_set(err, HERD_ERR_RUNTIME, "comm: MPI_Init_thread failed");
     herd_comm *c = herd_calloc(1, sizeof *c);
     g_world = c;

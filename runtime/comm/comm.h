@@ -19,8 +19,9 @@
 
 typedef struct herd_comm herd_comm;
 
-/* Initialise MPI (threads: funneled) and the world communicator; installs
- * the abort hook for HERD_ASSERT. Safe to call once per process. */
+/* Initialise MPI (MPI_THREAD_MULTIPLE, for the watchdog thread) and the world
+ * communicator; installs the abort hook for HERD_ASSERT. Safe to call once per
+ * process. */
 int herd_comm_init(int *argc, char ***argv, herd_comm **world, herd_error *err);
 /* Finalise MPI. COLLECTIVE. */
 void herd_comm_finalize(herd_comm *world);
@@ -65,11 +66,38 @@ int herd_comm_allreduce_start(herd_comm *c, float *buf, size_t n,
                               herd_comm_request **req, herd_error *err);
 int herd_comm_wait(herd_comm_request *req, herd_error *err);
 
+/* Each rank's `bytes` bytes at mine, concatenated in rank order into all
+ * (size * bytes, caller-owned) on every rank. COLLECTIVE. */
+int herd_comm_allgather_bytes(herd_comm *c, const void *mine, size_t bytes, void *all,
+                              herd_error *err);
+
+/* The MPI library and its version (MPI_Get_library_version, first part,
+ * e.g. "Open MPI v4.1.4") into buf. Not collective. */
+void herd_comm_library_version(char *buf, size_t size);
+
 /* Host name of this process (for records). */
 const char *herd_comm_host(const herd_comm *c);
 
 /* "host:ranks,host:ranks" over the job, in order of first rank; written
  * into buf on every rank. COLLECTIVE. */
 int herd_comm_hosts(herd_comm *c, char *buf, size_t size, herd_error *err);
+
+/* Watchdog (comm/watchdog.c): a collective that has not completed within
+ * timeout_s becomes an error naming the ranks that did not arrive, printed
+ * once, and the job ends (MPI_Abort, exit code 1). Only collectives between
+ * herd_comm_watch_enter and herd_comm_watch_leave are watched. The hook runs
+ * on rank 0, on the watchdog's own thread, before the job ends (message of
+ * the failure), and when a stop signal arrives while rank 0 waits in a
+ * watched collective; it must not use the main thread's resources.
+ * timeout_s <= 0 or a single rank: nothing is started. COLLECTIVE. */
+typedef void (*herd_comm_watch_hook)(void *ctx, const char *why);
+int herd_comm_watchdog_start(herd_comm *c, double timeout_s, herd_comm_watch_hook hook,
+                             void *ctx, herd_error *err);
+/* Stop the watchdog thread and free its communicator. COLLECTIVE. */
+void herd_comm_watchdog_stop(herd_comm *c);
+/* This rank waits in a collective (what: static text) of step / is past it.
+ * Cheap (a few atomic stores); harmless when no watchdog runs. */
+void herd_comm_watch_enter(herd_comm *c, const char *what, int64_t step);
+void herd_comm_watch_leave(herd_comm *c);
 
 #endif

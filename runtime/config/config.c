@@ -82,6 +82,7 @@ static void expected_text(const herd_key *k, char *out, size_t cap)
         snprintf(out, cap, "one of %s", names);
         break;
     case HERD_KEY_INT_LIST: snprintf(out, cap, "a list of integers such as [256, 128]"); break;
+    case HERD_KEY_JSON: snprintf(out, cap, "a list or mapping such as [{feature: age}]"); break;
     }
 }
 
@@ -210,6 +211,9 @@ static int set_string(herd_config *cfg, const herd_key *k, const char *text, con
     return HERD_OK;
 }
 
+static int set_json_text(herd_config *cfg, const herd_key *k, const char *text,
+                         const char *where, herd_error *err);
+
 /* Set a scalar-typed key from its text. */
 static int set_scalar(herd_config *cfg, const herd_key *k, const char *text, const char *where,
                       herd_error *err)
@@ -225,6 +229,7 @@ static int set_scalar(herd_config *cfg, const herd_key *k, const char *text, con
             return type_error_text(k, where, text, err);
         *(int *)field(cfg, k) = b;
         return HERD_OK;
+    case HERD_KEY_JSON: return set_json_text(cfg, k, text, where, err);
     case HERD_KEY_INT_LIST: break;
     }
     return type_error_text(k, where, text, err);
@@ -426,6 +431,140 @@ static int set_sequence(loader *ld, const herd_key *k, yaml_node_t *seq, const c
     return rc;
 }
 
+/* ------------------------------------------------ structured values */
+
+/* A list or mapping key (HERD_KEY_JSON) keeps its YAML value as compact JSON
+ * text: plain scalars that read as numbers become numbers (shortest text
+ * that reads back exactly), true/false/yes/no booleans, null/~ null, all
+ * else strings. JSON is YAML flow syntax, so the canonical text parses back
+ * to the same JSON. */
+
+typedef struct json_text {
+    char *s;
+    size_t len, cap;
+} json_text;
+
+static void json_put(json_text *j, const char *s, size_t n)
+{
+    while (j->len + n + 1 > j->cap)
+        j->s = herd_realloc(j->s, j->cap = j->cap ? 2 * j->cap : 256);
+    memcpy(j->s + j->len, s, n);
+    j->len += n;
+    j->s[j->len] = '\0';
+}
+
+static void json_string(json_text *j, const char *s)
+{
+    json_put(j, "\"", 1);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            snprintf(esc, sizeof esc, "\\%c", c);
+            json_put(j, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            json_put(j, esc, 6);
+        } else {
+            json_put(j, s, 1);
+        }
+    }
+    json_put(j, "\"", 1);
+}
+
+static void format_float(double v, char *out, size_t cap);
+
+static void json_scalar(json_text *j, const yaml_node_t *node)
+{
+    const char *s = scalar(node);
+    char num[40];
+    double v;
+    int b;
+    if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        json_string(j, s);
+    else if (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0)
+        json_put(j, "null", 4);
+    else if (strcmp(s, "1") != 0 && strcmp(s, "0") != 0 && parse_bool(s, &b))
+        json_put(j, b ? "true" : "false", b ? 4 : 5);
+    else if (parse_float(s, &v)) {
+        format_float(v, num, sizeof num);
+        json_put(j, num, strlen(num));
+    } else
+        json_string(j, s);
+}
+
+static int json_node(yaml_document_t *doc, yaml_node_t *node, int depth, json_text *j)
+{
+    if (node == NULL || depth > 16)
+        return -1;
+    if (node->type == YAML_SCALAR_NODE) {
+        json_scalar(j, node);
+        return 0;
+    }
+    int rc = 0, first = 1;
+    if (node->type == YAML_SEQUENCE_NODE) {
+        json_put(j, "[", 1);
+        for (yaml_node_item_t *i = node->data.sequence.items.start;
+             rc == 0 && i < node->data.sequence.items.top; i++, first = 0) {
+            json_put(j, ",", !first);
+            rc = json_node(doc, yaml_document_get_node(doc, *i), depth + 1, j);
+        }
+        json_put(j, "]", 1);
+        return rc;
+    }
+    json_put(j, "{", 1);
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+         rc == 0 && p < node->data.mapping.pairs.top; p++, first = 0) {
+        yaml_node_t *key = yaml_document_get_node(doc, p->key);
+        if (key == NULL || key->type != YAML_SCALAR_NODE)
+            return -1;
+        json_put(j, ",", !first);
+        json_string(j, scalar(key));
+        json_put(j, ":", 1);
+        rc = json_node(doc, yaml_document_get_node(doc, p->value), depth + 1, j);
+    }
+    json_put(j, "}", 1);
+    return rc;
+}
+
+static int set_json_node(herd_config *cfg, const herd_key *k, yaml_document_t *doc,
+                         yaml_node_t *node, const char *where, herd_error *err)
+{
+    json_text j = {0};
+    int rc = HERD_OK;
+    if (node->type == YAML_SCALAR_NODE)
+        rc = type_error_text(k, where, scalar(node), err);
+    else if (json_node(doc, node, 0, &j) != 0)
+        rc = type_error(k, where, "a value nested too deeply or with a non-scalar key", err);
+    else if (j.len >= k->capacity)
+        rc = herd_error_set(err, HERD_ERR_USAGE, "%s: %s: longer than %zu characters as JSON",
+                            where, k->name, k->capacity - 1);
+    else {
+        memset(field(cfg, k), 0, k->capacity);
+        memcpy(field(cfg, k), j.s, j.len);
+    }
+    free(j.s);
+    return rc;
+}
+
+/* A list or mapping written as text: "[{feature: age, bins: [20, 40]}]". */
+static int set_json_text(herd_config *cfg, const herd_key *k, const char *text,
+                         const char *where, herd_error *err)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    HERD_ASSERT(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    int loaded = yaml_parser_load(&parser, &doc);
+    yaml_node_t *root = loaded ? yaml_document_get_root_node(&doc) : NULL;
+    int rc = root != NULL ? set_json_node(cfg, k, &doc, root, where, err)
+                          : type_error_text(k, where, text, err);
+    if (loaded)
+        yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 static int set_node(loader *ld, const herd_key *k, yaml_node_t *node, const char *where,
                     herd_error *err)
 {
@@ -433,6 +572,8 @@ static int set_node(loader *ld, const herd_key *k, yaml_node_t *node, const char
     if (ld->seen[index])
         return herd_error_set(err, HERD_ERR_USAGE, "%s: duplicate key '%s'", where, k->name);
     ld->seen[index] = 1;
+    if (k->type == HERD_KEY_JSON && node->type != YAML_SCALAR_NODE)
+        return set_json_node(ld->cfg, k, ld->doc, node, where, err);
     if (node->type == YAML_SCALAR_NODE)
         return set_scalar(ld->cfg, k, scalar_value(k, node), where, err);
     if (node->type == YAML_SEQUENCE_NODE)
@@ -655,6 +796,7 @@ static void value_text(const herd_config *cfg, const herd_key *k, int quoted, ch
         snprintf(out + len, cap - len, "]");
         break;
     }
+    case HERD_KEY_JSON: snprintf(out, cap, "%s", (const char *)v); break;
     }
 }
 
@@ -792,7 +934,8 @@ void herd_config_each(const herd_config *cfg,
 
 static const char *type_name(herd_key_type t)
 {
-    static const char *const names[] = {"int", "float", "bool", "string", "enum", "int list"};
+    static const char *const names[] = {"int", "float", "bool", "string", "enum", "int list",
+                                        "list/map"};
     return names[t];
 }
 
@@ -812,6 +955,9 @@ static void allowed_text(const herd_key *k, char *out, size_t cap)
     case HERD_KEY_INT_LIST:
         range_text(k, range, sizeof range);
         snprintf(out, cap, "up to %zu items, each in %s", k->capacity, range);
+        break;
+    case HERD_KEY_JSON:
+        snprintf(out, cap, "YAML list or mapping, up to %zu characters as JSON", k->capacity - 1);
         break;
     }
 }

@@ -22,12 +22,17 @@
 
 #define HERD_PATH_MAX 1024
 #define HERD_NAME_MAX 128
+#define HERD_EVAL_JSON_MAX 2048  /* eval.slices, eval.tests.*, eval.gate.* as JSON text */
 #define HERD_MAX_HIDDEN 16
 
 enum { HERD_ACT_RELU = 0, HERD_ACT_TANH = 1, HERD_ACT_GELU = 2 };
 enum { HERD_IMPUTE_NONE = 0, HERD_IMPUTE_MEAN = 1, HERD_IMPUTE_MEDIAN = 2 };
 enum { HERD_OPT_SGD = 0, HERD_OPT_ADAM = 1, HERD_OPT_ADAMW = 2 };
 enum { HERD_SCHED_CONSTANT = 0, HERD_SCHED_STEP = 1, HERD_SCHED_COSINE = 2 };
+enum { HERD_BINNING_UNIFORM = 0, HERD_BINNING_QUANTILE = 1 };
+enum { HERD_RECAL_NONE = 0, HERD_RECAL_PLATT = 1, HERD_RECAL_ISOTONIC = 2, HERD_RECAL_TEMPERATURE = 3 };
+enum { HERD_CONFORMAL_LAC = 0, HERD_CONFORMAL_APS = 1 };
+enum { HERD_NONFINITE_ERROR = 0, HERD_NONFINITE_SKIP = 1 };
 enum { HERD_MODEL_LINEAR = 0, HERD_MODEL_LOGISTIC = 1, HERD_MODEL_SOFTMAX = 2, HERD_MODEL_MLP = 3 };
 
 typedef struct herd_config {
@@ -40,8 +45,11 @@ typedef struct herd_config {
         char val[HERD_PATH_MAX];      /* data.val: HDF5 file, "" = none */
         char test[HERD_PATH_MAX];     /* data.test: HDF5 file, "" = none */
         double val_fraction;          /* data.val_fraction: [0, 0.9], default 0 */
+        double train_fraction;        /* data.train_fraction: (0, 1], default 1 (all) */
         int standardize;              /* data.standardize: bool, default true */
         int impute;                   /* data.impute: none|mean|median, default none */
+        int stream;                   /* data.stream: bool, read training rows in blocks, default false */
+        double stream_block_mb;       /* data.stream_block_mb: MB per block (two in memory), default 32 */
     } data;
 
     struct {
@@ -74,12 +82,72 @@ typedef struct herd_config {
         int64_t log_every;            /* train.log_every: steps between metric rows, default 50 */
         int64_t checkpoint_every;     /* train.checkpoint_every: epochs, 0 = only at end, default 0 */
         char checkpoint_dir[HERD_PATH_MAX]; /* train.checkpoint_dir: default "checkpoints" */
+        int64_t checkpoint_every_steps; /* train.checkpoint_every_steps: 0 = off, default 0 */
+        int64_t keep_checkpoints;     /* train.keep_checkpoints: keep the last K, 0 = all */
+        char keep_best[HERD_NAME_MAX];/* train.keep_best: "val/<metric>" kept as best.h5, "" = off */
+        int on_nonfinite;             /* train.on_nonfinite: error|skip (HERD_NONFINITE_*) */
     } train;
+
+    struct {
+        int algorithm;                /* comm.algorithm: auto|mpi|shm|hier (HERD_ALLREDUCE_*), default auto */
+        double bucket_mb;             /* comm.bucket_mb: gradient bucket size in MB, default 4 */
+        double timeout_s;             /* comm.timeout_s: watchdog on collectives, 0 = off, default 300 */
+    } comm;
 
     struct {
         char db[HERD_PATH_MAX];       /* track.db: default "runs/herd.db" */
         int enabled;                  /* track.enabled: bool, default true */
+        double system_every_s;        /* track.system_every_s: >= 0, 0 = off, default 10 */
+        int64_t samples;              /* track.samples: validation rows per evaluation, default 20 */
     } track;
+
+    struct {                          /* eval: herd eval, and the end-of-training evaluation */
+        int enabled;                  /* eval.enabled: bool, default false */
+        char json[HERD_PATH_MAX];     /* eval.json: end-of-training result file, "" = none */
+        double split_fraction;        /* eval.split_fraction: calibration split, default 0.5 */
+        int store;                    /* eval.store: bool, write /calibration into the checkpoint */
+        struct {
+            int enabled;              /* eval.baselines.enabled: bool, default true */
+            char heuristic[HERD_NAME_MAX];  /* eval.baselines.heuristic: "feature > value", "" = none */
+            char checkpoint[HERD_PATH_MAX]; /* eval.baselines.checkpoint: another model, "" = none */
+        } baselines;
+        struct {
+            int64_t points;           /* eval.threshold.points: thresholds in the curve, default 101 */
+            double cost_fp, cost_fn;  /* eval.threshold.cost_fp/cost_fn: default 1/1 */
+            double target_recall;     /* eval.threshold.target_recall: 0 = none */
+            double target_precision;  /* eval.threshold.target_precision: 0 = none */
+        } threshold;
+        struct {
+            int64_t bins;             /* eval.calibration.bins: default 10 */
+            int binning;              /* eval.calibration.binning: uniform|quantile */
+            int method;               /* eval.calibration.method: none|platt|isotonic|temperature */
+        } calibration;
+        struct {
+            int enabled;              /* eval.conformal.enabled: bool, default true */
+            double alpha;             /* eval.conformal.alpha: miscoverage, default 0.1 */
+            int method;               /* eval.conformal.method: lac|aps (for herd predict) */
+        } conformal;
+        struct {
+            double target_accuracy;   /* eval.selective.target_accuracy: default 0.95 */
+        } selective;
+        /* structured keys hold compact JSON text (docs/evaluation.md) */
+        char slices[HERD_EVAL_JSON_MAX];  /* eval.slices: list, default [] */
+        double slice_confidence;      /* eval.slice_confidence: default 0.95 */
+        int64_t slice_min_rows;       /* eval.slice_min_rows: default 30 */
+        struct {
+            char perturbation[HERD_EVAL_JSON_MAX]; /* eval.tests.perturbation: map, {} = off */
+            char invariance[HERD_EVAL_JSON_MAX];   /* eval.tests.invariance: list */
+            char directional[HERD_EVAL_JSON_MAX];  /* eval.tests.directional: list */
+        } tests;
+        struct {
+            char min[HERD_EVAL_JSON_MAX];       /* eval.gate.min: {metric: lowest} */
+            char max[HERD_EVAL_JSON_MAX];       /* eval.gate.max: {metric: highest} */
+            int must_beat_baselines;            /* eval.gate.must_beat_baselines: bool */
+            char slice_min[HERD_EVAL_JSON_MAX]; /* eval.gate.slice_min: {metric: lowest} */
+            int flagged_slices;                 /* eval.gate.flagged_slices: bool */
+            int tests;                          /* eval.gate.tests: bool, default true */
+        } gate;
+    } eval;
 
     char *canonical;                  /* canonical text (owned) */
     char sha256[65];                  /* SHA-256 of canonical */

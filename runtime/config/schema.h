@@ -17,7 +17,8 @@ typedef enum {
     HERD_KEY_BOOL,     /* int, 0 or 1 */
     HERD_KEY_STRING,   /* char[capacity] */
     HERD_KEY_ENUM,     /* int, index into values */
-    HERD_KEY_INT_LIST  /* int[capacity] plus an int count */
+    HERD_KEY_INT_LIST, /* int[capacity] plus an int count */
+    HERD_KEY_JSON      /* char[capacity]: a YAML list or mapping, kept as compact JSON text */
 } herd_key_type;
 
 /* Marks an integer bound as "no limit" (printed as inf). */

@@ -14,6 +14,11 @@ int herd_error_set(herd_error *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    /* one line whatever the input quoted in it held (a file name, a YAML
+     * value, an override with a newline): control characters become '?' */
+    for (char *p = err->msg; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return code;
 }
 

@@ -25,7 +25,9 @@ typedef struct herd_error {
 } herd_error;
 
 /* Fill err (if not NULL) with code and a printf-style message; returns code.
- * The first error wins: a later call does not overwrite a set error. */
+ * Control characters in the result (a newline inside a quoted value) become
+ * '?', so the message stays one line. The first error wins: a later call
+ * does not overwrite a set error. */
 int herd_error_set(herd_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

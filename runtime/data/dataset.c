@@ -8,9 +8,10 @@
  *
  * The content hash is SHA-256 over the little-endian bytes of /X (row-major),
  * then /y, then /split when present; feature names and attributes are not
- * part of it, so it identifies the numbers a model is trained on. Writing goes
- * to "<path>.tmp", which is closed, fsynced and renamed over path, and the
- * directory is fsynced: a dataset file is either whole or absent.
+ * part of it, so it identifies the numbers a model is trained on. Writing
+ * builds the file in memory and writes its image to "<path>.tmp", which is
+ * fsynced and renamed over path, and the directory is fsynced
+ * (herd_h5_save_image): a dataset file is either whole or absent.
  */
 #include "data/dataset.h"
 #include "data/h5util.h"
@@ -19,8 +20,6 @@
 #include "core/version.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +364,31 @@ int herd_dataset_feature_names(herd_dataset *ds, char ***out, herd_error *err)
     return rc;
 }
 
+int herd_dataset_read_column(herd_dataset *ds, const char *name, int64_t lo, int64_t hi,
+                             int32_t *out, herd_error *err)
+{
+    char path[300];
+    snprintf(path, sizeof path, "columns/%s", name);
+    if (strchr(name, '/') != NULL || H5Lexists(ds->file, "columns", H5P_DEFAULT) <= 0 ||
+        H5Lexists(ds->file, path, H5P_DEFAULT) <= 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: no column /%s", ds->path, path);
+    hsize_t dims[2] = { 0, 0 };
+    hid_t dset = H5Dopen2(ds->file, path, H5P_DEFAULT);
+    int rc = HERD_OK;
+    if (dset < 0 || herd_h5_shape(dset, dims) != 1 || dims[0] != (hsize_t)ds->info.rows ||
+        herd_h5_class(dset) != H5T_INTEGER)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /%s must be integers, one per row (%lld)",
+                            ds->path, path, (long long)ds->info.rows);
+    else if (lo < 0 || hi < lo || hi > ds->info.rows)
+        rc = herd_error_set(err, HERD_ERR_RUNTIME, "%s: rows [%lld, %lld) outside [0, %lld)",
+                            ds->path, (long long)lo, (long long)hi, (long long)ds->info.rows);
+    else if (hi > lo && read_block(dset, lo, hi - lo, 0, H5T_NATIVE_INT32, out) < 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot read /%s", ds->path, path);
+    if (dset >= 0)
+        H5Dclose(dset);
+    return rc;
+}
+
 /* Rows per read step for arrays of row_bytes per row. */
 static int64_t step_rows(int64_t row_bytes)
 {
@@ -512,6 +536,20 @@ static int write_names(hid_t file, const herd_dataset_spec *s)
     return rc;
 }
 
+static int write_columns(hid_t file, const herd_dataset_spec *s)
+{
+    if (s->n_columns <= 0)
+        return 0;
+    hid_t group = H5Gcreate2(file, "columns", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = group < 0;
+    for (int c = 0; c < s->n_columns && !bad; c++)
+        bad |= write_array(group, s->column_names[c], H5T_STD_I32LE, H5T_NATIVE_INT32, s->rows,
+                           0, 0, s->columns[c]);
+    if (group >= 0)
+        H5Gclose(group);
+    return bad ? -1 : 0;
+}
+
 static int write_contents(hid_t file, const herd_dataset_spec *s, const char *hex)
 {
     char created_by[64];
@@ -524,6 +562,7 @@ static int write_contents(hid_t file, const herd_dataset_spec *s, const char *he
                            s->split);
     if (s->feature_names != NULL)
         bad |= write_names(file, s);
+    bad |= write_columns(file, s);
     bad |= herd_h5_write_str_attr(file, "task", herd_task_name(s->task));
     bad |= herd_h5_write_int_attr(file, "n_classes",
                                   s->task == HERD_TASK_REGRESSION ? 0 : s->n_classes);
@@ -533,66 +572,23 @@ static int write_contents(hid_t file, const herd_dataset_spec *s, const char *he
     return bad ? -1 : 0;
 }
 
-static int fsync_path(const char *path, int is_dir)
-{
-    int fd = open(path, is_dir ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* fsync tmp, rename it to path, fsync the directory holding path. */
-static int commit_file(const char *tmp, const char *path, herd_error *err)
-{
-    if (fsync_path(tmp, 0) != 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
-    if (rename(tmp, path) != 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: cannot rename %s: %s", path, tmp,
-                              strerror(errno));
-    char *copy = herd_strdup(path);
-    int rc = fsync_path(dirname(copy), 1);
-    free(copy);
-    if (rc != 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: fsync of its directory failed: %s", path,
-                              strerror(errno));
-    return HERD_OK;
-}
-
 int herd_dataset_write(const char *path, const herd_dataset_spec *spec, char hex[65],
                        herd_error *err)
 {
     char digest[65];
-    size_t n = strlen(path) + 8;
-    char *tmp = herd_malloc(n);
-    snprintf(tmp, n, "%s.tmp", path);
-    hid_t file = -1;
     int rc = check_spec(path, spec, err);
     if (rc != HERD_OK)
-        goto done;
+        return rc;
     hash_spec(spec, digest);
-    herd_h5_quiet();
-    file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) {
-        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s", path, tmp);
-        goto done;
+    hid_t file = herd_h5_create_in_memory();
+    if (file < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create the file in memory", path);
+    if (write_contents(file, spec, digest) != 0) {
+        H5Fclose(file);
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot build the HDF5 file", path);
     }
-    int bad = write_contents(file, spec, digest);
-    bad |= H5Fclose(file) < 0;
-    file = -1;
-    if (bad) {
-        rc = herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed (disk full?)", path, tmp);
-        goto done;
-    }
-    rc = commit_file(tmp, path, err);
+    rc = herd_h5_save_image(file, path, path, err);
     if (rc == HERD_OK && hex != NULL)
         memcpy(hex, digest, sizeof digest);
-done:
-    if (file >= 0)
-        H5Fclose(file);
-    if (rc != HERD_OK)
-        unlink(tmp);
-    free(tmp);
     return rc;
 }

@@ -57,6 +57,12 @@ int herd_dataset_read_index(herd_dataset *ds, const int64_t *rows, int64_t n, fl
 /* Read /split into split[rows]; fills 0 (train) when the file has none. */
 int herd_dataset_read_split(herd_dataset *ds, uint8_t *split, herd_error *err);
 
+/* Read rows [lo, hi) of /columns/<name> (int32 [rows]: slice or protected
+ * columns that are not features) into out. HERD_ERR_DATA when the file has
+ * no such column or it is not a 1-D integer array of one value per row. */
+int herd_dataset_read_column(herd_dataset *ds, const char *name, int64_t lo, int64_t hi,
+                             int32_t *out, herd_error *err);
+
 /* Feature names: fills names[i] (caller frees each and the array) or
  * generates "f0".."f{d-1}" when the file has none. */
 int herd_dataset_feature_names(herd_dataset *ds, char ***names, herd_error *err);
@@ -79,6 +85,9 @@ typedef struct herd_dataset_spec {
     int task;
     int n_classes;
     const char *source;      /* free text: where the data came from */
+    int n_columns;           /* /columns/<name> int32 [rows] arrays, or 0 */
+    const char *const *column_names;
+    const int32_t *const *columns;
 } herd_dataset_spec;
 
 /* Write spec to path atomically (path.tmp, fsync, rename, fsync dir),

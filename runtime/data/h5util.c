@@ -2,11 +2,106 @@
 #include "data/h5util.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void herd_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+hid_t herd_h5_create_in_memory(void)
+{
+    static unsigned serial;  /* HDF5 refuses two open files of one name */
+    char name[64];
+    snprintf(name, sizeof name, "herd-in-memory-%d-%u.h5", (int)getpid(), serial++);
+    herd_h5_quiet();
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t file = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0)
+        file = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return file;
+}
+
+static int fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Write all n bytes to fd, retrying short writes; -1 with errno on failure. */
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* tmp <- image, fsync, rename over path, fsync the directory. */
+static int commit_image(const void *image, size_t n, const char *tmp, const char *path,
+                        const char *what, herd_error *err)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s: %s", what, tmp,
+                              strerror(errno));
+    int bad = write_all(fd, image, n) != 0 || fsync(fd) != 0;
+    int saved = bad ? errno : 0;
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad)
+        return herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed: %s", what, tmp,
+                              strerror(saved));
+    if (rename(tmp, path) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot rename %s to %s: %s", what, tmp,
+                              path, strerror(errno));
+    char *copy = herd_strdup(path);
+    int rc = fsync_path(dirname(copy), 1);
+    free(copy);
+    if (rc != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: fsync of the folder of %s failed: %s",
+                              what, path, strerror(errno));
+    return HERD_OK;
+}
+
+int herd_h5_save_image(hid_t file, const char *path, const char *what, herd_error *err)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = herd_malloc(n);
+    snprintf(tmp, n, "%s.tmp", path);
+    void *image = NULL;
+    ssize_t size = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
+    if (size > 0) {
+        image = herd_malloc((size_t)size);
+        size = H5Fget_file_image(file, image, (size_t)size);
+    }
+    H5Fclose(file);
+    int rc = size > 0 ? commit_image(image, (size_t)size, tmp, path, what, err)
+                      : herd_error_set(err, HERD_ERR_IO, "%s: cannot build %s in memory", what,
+                                       path);
+    if (rc != HERD_OK)
+        unlink(tmp);
+    free(image);
+    free(tmp);
+    return rc;
+}
 
 hid_t herd_h5_string_type(void)
 {

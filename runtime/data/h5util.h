@@ -9,11 +9,26 @@
 #ifndef HERD_DATA_H5UTIL_H
 #define HERD_DATA_H5UTIL_H
 
+#include "core/status.h"
+
 #include <hdf5.h>
 #include <stdint.h>
 
 /* Switch off HDF5's automatic error stack printing (idempotent). */
 void herd_h5_quiet(void);
+
+/* A new, empty HDF5 file held in memory (core driver, no backing store), or
+ * -1. Write it with herd_h5_save_image: HDF5 itself then never writes to
+ * disk, so a full or failing disk is an ordinary write error. (An H5Fclose
+ * that fails on ENOSPC leaves HDF5 1.10 with a half-closed file that crashes
+ * the library's cleanup at exit.) */
+hid_t herd_h5_create_in_memory(void);
+
+/* Close the in-memory file (always, also on failure) and write its image to
+ * path atomically: "<path>.tmp", written, fsynced, renamed over path, then the
+ * directory fsynced; on failure the .tmp is removed and path is untouched.
+ * Errors: HERD_ERR_IO as "<what>: <file>: <reason>". */
+int herd_h5_save_image(hid_t file, const char *path, const char *what, herd_error *err);
 
 /* Variable-length UTF-8 string type (caller closes with H5Tclose). */
 hid_t herd_h5_string_type(void);

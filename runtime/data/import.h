@@ -40,4 +40,15 @@ typedef struct herd_synth_spec {
  * regression targets linear + mild nonlinearity + noise. */
 int herd_synth(const herd_synth_spec *spec, const char *out, herd_error *err);
 
+/* A credit-risk dataset with known structure, shaped like 'Give Me Some
+ * Credit' (binary, about 7% positives): revolving_utilization, age,
+ * num_30_59_days_late, debt_ratio, monthly_income (about 20% missing, NaN),
+ * num_open_lines, num_90_days_late, num_real_estate_loans,
+ * num_60_89_days_late, dependents, group. The risk rises with each late
+ * payment count (monotone), utilization and debt ratio, falls with age and
+ * income; `group` (also /columns/group, int32) is a protected attribute drawn
+ * independently with NO effect on the label. Uses spec rows, seed,
+ * val_fraction, test_fraction (features, classes, noise are ignored). */
+int herd_synth_credit(const herd_synth_spec *spec, const char *out, herd_error *err);
+
 #endif

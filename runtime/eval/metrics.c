@@ -91,6 +91,28 @@ double herd_roc_auc(double *pairs, int64_t n)
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
+double herd_average_precision(double *pairs, int64_t n)
+{
+    qsort(pairs, (size_t)n, 2 * sizeof(double), cmp_score);
+    double pos = 0, tp = 0, seen = 0, ap = 0, recall_before = 0;
+    for (int64_t i = 0; i < n; i++)
+        pos += pairs[2 * i + 1] > 0.5;
+    if (pos == 0)
+        return NAN;
+    for (int64_t j = n; j > 0;) {  /* tie groups, highest score first */
+        int64_t i = j;
+        while (i > 0 && pairs[2 * (i - 1)] == pairs[2 * (j - 1)])
+            i--;
+        for (int64_t k = i; k < j; k++)
+            tp += pairs[2 * k + 1] > 0.5;
+        seen += (double)(j - i);
+        ap += (tp / pos - recall_before) * (tp / seen);
+        recall_before = tp / pos;
+        j = i;
+    }
+    return ap;
+}
+
 static void put(herd_eval_result *res, const char *name, double value)
 {
     res->names[res->n] = name;

@@ -45,4 +45,9 @@ double herd_eval_get(const herd_eval_result *res, const char *name);
  * place. NAN when one class is absent. */
 double herd_roc_auc(double *pairs, int64_t n);
 
+/* Average precision of n (score, label) pairs as scikit-learn's
+ * average_precision_score: sum over distinct thresholds, highest first, of
+ * (R_i - R_{i-1}) * P_i. Sorts pairs in place. NAN when no positive. */
+double herd_average_precision(double *pairs, int64_t n);
+
 #endif

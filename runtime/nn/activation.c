@@ -43,6 +43,45 @@ void herd_activation_forward(int act, float *out, const float *x, size_t n)
     }
 }
 
+static float gelu(float v)
+{
+    return 0.5f * v * (1.0f + tanhf(GELU_K * (v + GELU_C * v * v * v)));
+}
+
+/* One row: p += bias; q = act(p). The relu case vectorises. */
+static void bias_act_row(int act, float *restrict q, float *restrict p,
+                         const float *restrict bias, int n)
+{
+    if (bias != NULL)
+        for (int o = 0; o < n; o++)
+            p[o] += bias[o];
+    switch (act) {
+    case HERD_ACT_RELU:
+        for (int o = 0; o < n; o++)
+            q[o] = p[o] > 0.0f ? p[o] : 0.0f;
+        break;
+    case HERD_ACT_TANH:
+        for (int o = 0; o < n; o++)
+            q[o] = tanhf(p[o]);
+        break;
+    case HERD_ACT_GELU:
+        for (int o = 0; o < n; o++)
+            q[o] = gelu(p[o]);
+        break;
+    default:
+        if (q != p)
+            memcpy(q, p, (size_t)n * sizeof(float));
+        break;
+    }
+}
+
+void herd_bias_activation_forward(int act, float *post, float *pre, const float *bias, int B,
+                                  int OC)
+{
+    for (int b = 0; b < B; b++)
+        bias_act_row(act, post + (size_t)b * OC, pre + (size_t)b * OC, bias, OC);
+}
+
 static void relu_backward(float *din, const float *dout, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -6,6 +6,7 @@
  * with beta = 1, which costs one streaming pass and no extra buffer.
  */
 #include "nn/blas.h"
+#include "nn/activation.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -24,6 +25,16 @@ void herd_linear_forward(float *out, const float *inp, const float *weight, cons
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C,
                 beta, out, OC);
+}
+
+void herd_linear_act_forward(float *pre, float *post, const float *inp, const float *weight,
+                             const float *bias, int B, int C, int OC, int act)
+{
+    if (B <= 0)
+        return;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C,
+                0.0f, pre, OC);
+    herd_bias_activation_forward(act, post, pre, bias, B, OC);
 }
 
 /* dbias[o] += sum over rows of dout[b, o]; rows are contiguous, so the inner
@@ -45,8 +56,9 @@ void herd_linear_backward(float *dinp, float *dweight, float *dbias, const float
     if (dinp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC,
                     weight, C, 0.0f, dinp, C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C,
-                1.0f, dweight, C);
+    if (dweight)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C,
+                    1.0f, dweight, C);
     if (dbias)
         add_column_sums(dbias, dout, B, OC);
 }

@@ -2,7 +2,9 @@
  *
  * Shapes follow llm.c: inp (B, C), weight (OC, C) row-major, bias (OC),
  * out (B, OC). Backward ACCUMULATES into dweight and dbias (+=) and
- * OVERWRITES dinp (dinp may be NULL for the first layer).
+ * OVERWRITES dinp; any of the three may be NULL (the first layer needs no
+ * dinp; a model computes the weight gradient first so that it can be
+ * all-reduced while dinp is still being computed).
  */
 #ifndef HERD_BLAS_H
 #define HERD_BLAS_H
@@ -10,6 +12,12 @@
 /* out = inp @ weight^T + bias */
 void herd_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          int B, int C, int OC);
+
+/* pre = inp @ weight^T + bias, then post = act(pre) (HERD_ACT_*), in one
+ * pass over the output after the sgemm: the bias add and the activation are
+ * fused, and pre is kept for the activation's backward. */
+void herd_linear_act_forward(float *pre, float *post, const float *inp, const float *weight,
+                             const float *bias, int B, int C, int OC, int act);
 
 /* dinp = dout @ weight; dweight += dout^T @ inp; dbias += sum_b dout */
 void herd_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,

@@ -8,6 +8,9 @@
  *   params(run_id, key, value), tags(run_id, key, value)
  *   latest_metrics(run_id, key, step, time, value)  the last logged value per key
  *   artifacts(run_id, path, kind, bytes, sha256, time)
+ *   deleted_runs(run_id, time)    runs marked deleted: a copy of the
+ *                                 <run id>.deleted marker files, reread
+ *                                 on every sync
  *
  * A run file is read by ATTACHing it read-only (a file: URI with mode=ro, so
  * a reader never rolls back or otherwise touches a live run's file) and
@@ -15,6 +18,7 @@
  * file that fails half-way leaves the index as it was.
  */
 #include "track/index.h"
+#include "track/record.h"
 #include "track/runlog.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -44,7 +48,7 @@ struct herd_runs {
 static const char *INDEX_DROP_SQL =
     "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS params;"
     "DROP TABLE IF EXISTS latest_metrics; DROP TABLE IF EXISTS tags;"
-    "DROP TABLE IF EXISTS artifacts;";
+    "DROP TABLE IF EXISTS artifacts; DROP TABLE IF EXISTS deleted_runs;";
 
 static const char *INDEX_SCHEMA_SQL =
     "CREATE TABLE IF NOT EXISTS files (file TEXT PRIMARY KEY, mtime REAL, size INTEGER,"
@@ -63,6 +67,7 @@ static const char *INDEX_SCHEMA_SQL =
     "CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT, path TEXT, kind TEXT, bytes INTEGER,"
     " sha256 TEXT, time REAL);"
     "CREATE INDEX IF NOT EXISTS artifacts_run ON artifacts (run_id);"
+    "CREATE TABLE IF NOT EXISTS deleted_runs (run_id TEXT PRIMARY KEY, time REAL);"
     "PRAGMA user_version = 1;";
 
 /* ?1 is the run id. */
@@ -113,11 +118,19 @@ const char *herd_runs_default_db(const char *explicit_path)
     return env != NULL && env[0] != '\0' ? env : HERD_TRACK_DEFAULT_DB;
 }
 
+double herd_runs_dead_after(void)
+{
+    const char *env = getenv("HERD_RUNS_DEAD_AFTER");
+    char *end = NULL;
+    double v = env != NULL ? strtod(env, &end) : 0;
+    return env != NULL && end != env && *end == '\0' && v > 0 ? v : HERD_RUN_DEAD_AFTER_SECONDS;
+}
+
 const char *herd_runs_shown_status(const char *stored, double heartbeat, double now)
 {
     if (stored == NULL)
         return "";
-    if (strcmp(stored, HERD_RUN_RUNNING) == 0 && now - heartbeat > HERD_RUN_DEAD_AFTER_SECONDS)
+    if (strcmp(stored, HERD_RUN_RUNNING) == 0 && now - heartbeat > herd_runs_dead_after())
         return HERD_RUN_DEAD;
     return stored;
 }
@@ -391,6 +404,35 @@ static int file_unchanged(herd_runs *idx, const char *name, double mtime, int64_
     return same;
 }
 
+static int transient(int rc)
+{
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/* A run killed mid-write leaves a hot journal, which a read-only reader
+ * cannot roll back (SQLITE_READONLY). Once the file and its journal have
+ * been silent for the DEAD time, the writer is gone, so opening the file
+ * read-write once lets SQLite roll the journal back. Returns 1 if done. */
+static int recover_dead_file(const char *path, double mtime)
+{
+    size_t n = strlen(path) + 16;
+    char *journal = herd_malloc(n);
+    snprintf(journal, n, "%s-journal", path);
+    struct stat st;
+    double last = mtime;
+    if (stat(journal, &st) == 0)
+        last = fmax(last, (double)st.st_mtim.tv_sec + 1e-9 * (double)st.st_mtim.tv_nsec);
+    free(journal);
+    if (herd_wall_time() - last <= herd_runs_dead_after())
+        return 0;
+    sqlite3 *db = NULL;
+    int ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+             sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) ==
+                 SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
+}
+
 static void sync_file(herd_runs *idx, const char *name, herd_runs_sync_stats *stats)
 {
     char *path = join_path(idx->folder, name);
@@ -402,9 +444,21 @@ static void sync_file(herd_runs *idx, const char *name, herd_runs_sync_stats *st
     double mtime = (double)st.st_mtim.tv_sec + 1e-9 * (double)st.st_mtim.tv_nsec;
     if (file_unchanged(idx, name, mtime, (int64_t)st.st_size))
         goto done;
-    if (read_run_file(idx, path, name, mtime, (int64_t)st.st_size, why, sizeof why) ==
-        SQLITE_OK) {
+    int rc = read_run_file(idx, path, name, mtime, (int64_t)st.st_size, why, sizeof why);
+    /* A live run's file can be caught mid-write (busy): retry briefly. */
+    for (int tries = 0; tries < 20 && transient(rc); tries++) {
+        usleep(25000);
+        rc = read_run_file(idx, path, name, mtime, (int64_t)st.st_size, why, sizeof why);
+    }
+    if ((rc & 0xff) == SQLITE_READONLY && recover_dead_file(path, mtime))
+        rc = read_run_file(idx, path, name, mtime, (int64_t)st.st_size, why, sizeof why);
+    if (rc == SQLITE_OK) {
         stats->n_read++;
+    } else if ((rc & 0xff) == SQLITE_READONLY) {
+        herd_warn("%s: has an unfinished write (its run was killed mid-write, or is writing);"
+                  " showing what the index had; it is read again once silent for %.0f s",
+                  path, herd_runs_dead_after());
+        stats->n_skipped++;
     } else {
         herd_warn("%s: %s; skipped", path, why);
         stats->n_skipped++;
@@ -437,6 +491,39 @@ static int drop_missing(herd_runs *idx, herd_runs_sync_stats *stats)
     return rc;
 }
 
+/* The marker file that says run id is deleted; caller frees. */
+static char *deleted_marker(const herd_runs *idx, const char *id)
+{
+    char name[48];
+    snprintf(name, sizeof name, "%s.deleted", id);
+    return join_path(idx->folder, name);
+}
+
+/* Rebuild deleted_runs from the <run id>.deleted markers in the folder. */
+static int reload_deleted(herd_runs *idx)
+{
+    const char *clear[] = {"DELETE FROM deleted_runs", NULL};
+    const char *add[] = {"INSERT OR REPLACE INTO deleted_runs (run_id, time)"
+                         " VALUES (?1, CAST(?2 AS REAL))", NULL};
+    int rc = run_all(idx->db, clear, NULL, NULL);
+    DIR *dir = rc == SQLITE_OK ? opendir(idx->folder) : NULL;
+    struct dirent *e;
+    while (dir != NULL && rc == SQLITE_OK && (e = readdir(dir)) != NULL) {
+        if (!ends_with(e->d_name, ".deleted") || strlen(e->d_name) != 40)
+            continue;
+        char id[33], when[32];
+        struct stat st;
+        char *path = join_path(idx->folder, e->d_name);
+        snprintf(id, sizeof id, "%.32s", e->d_name);
+        snprintf(when, sizeof when, "%lld", stat(path, &st) == 0 ? (long long)st.st_mtime : 0LL);
+        rc = run_all(idx->db, add, id, when);
+        free(path);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    return rc;
+}
+
 int herd_runs_sync(herd_runs *idx, herd_runs_sync_stats *stats, herd_error *err)
 {
     herd_runs_sync_stats local = {0};
@@ -450,7 +537,7 @@ int herd_runs_sync(herd_runs *idx, herd_runs_sync_stats *stats, herd_error *err)
     closedir(dir);
     int rc = HERD_OK;
     if (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        drop_missing(idx, &local) != SQLITE_OK ||
+        drop_missing(idx, &local) != SQLITE_OK || reload_deleted(idx) != SQLITE_OK ||
         sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
@@ -499,8 +586,11 @@ void herd_runs_metrics_free(herd_run_metric *metrics, int n)
 
 static const char *LIST_SQL =
     "SELECT id, experiment, name, parent_id, status, start_time, end_time, heartbeat,"
-    " world_size, hosts, git_commit, git_dirty, file FROM runs"
-    " WHERE ?1 IS NULL OR experiment = ?1 ORDER BY start_time DESC, id";
+    " world_size, hosts, git_commit, git_dirty, file,"
+    " id IN (SELECT run_id FROM deleted_runs) AS deleted FROM runs"
+    " WHERE (?1 IS NULL OR experiment = ?1)"
+    " AND (CAST(?2 AS INTEGER) = 2 OR deleted = CAST(?2 AS INTEGER))"
+    " ORDER BY start_time DESC, id";
 
 static void read_summary(sqlite3_stmt *st, double now, herd_run_summary *r)
 {
@@ -518,6 +608,7 @@ static void read_summary(sqlite3_stmt *st, double now, herd_run_summary *r)
     r->git_commit = col_dup(st, 10);
     r->git_dirty = sqlite3_column_int(st, 11);
     r->file = col_dup(st, 12);
+    r->deleted = sqlite3_column_int(st, 13);
     r->status = herd_strdup(herd_runs_shown_status(r->stored_status, r->heartbeat, now));
 }
 
@@ -562,7 +653,8 @@ int herd_runs_list(herd_runs *idx, const herd_runs_filter *filter, herd_run_summ
     int cap = 0, rc;
     *out = NULL;
     *n = 0;
-    rc = prepare_ab(idx->db, LIST_SQL, f->experiment, NULL, &st);
+    char which[2] = {(char)('0' + (f->deleted >= 0 && f->deleted <= 2 ? f->deleted : 0)), '\0'};
+    rc = prepare_ab(idx->db, LIST_SQL, f->experiment, which, &st);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
         if (*n == cap) {
@@ -684,6 +776,30 @@ static int run_object(herd_runs *idx, const char *id, double now, cJSON **obj)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static char *run_file_path(herd_runs *idx, const char *id);
+
+/* Add the run file's structured record and latest samples (record.h); the
+ * index alone still answers when the file cannot be read, with a warning. */
+static void merge_run_file_record(herd_runs *idx, const char *id, cJSON *obj)
+{
+    char *path = run_file_path(idx, id);
+    herd_error err = {0};
+    if (path != NULL && herd_track_record_merge(path, obj, &err) != HERD_OK)
+        herd_warn("%s", err.msg);
+    free(path);
+}
+
+static int run_is_deleted(herd_runs *idx, const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    int deleted = 0;
+    if (prepare_ab(idx->db, "SELECT 1 FROM deleted_runs WHERE run_id = ?1", id, NULL, &st) ==
+        SQLITE_OK)
+        deleted = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return deleted;
+}
+
 int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
                        herd_error *err)
 {
@@ -708,6 +824,8 @@ int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
         cJSON_Delete(obj);
         return herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
     }
+    merge_run_file_record(idx, id, obj);
+    cJSON_AddBoolToObject(obj, "deleted", run_is_deleted(idx, id));
     *out = obj;
     return HERD_OK;
 }
@@ -724,7 +842,8 @@ static char *run_file_path(herd_runs *idx, const char *id)
     return path;
 }
 
-int herd_runs_metric_series(herd_runs *idx, const char *id, const char *key,
+/* Rows of run id's file for sql (key, step, time, value; ?1 = key). */
+static int read_run_metrics(herd_runs *idx, const char *id, const char *sql, const char *key,
                             herd_run_metric **out, int *n, herd_error *err)
 {
     *out = NULL;
@@ -737,8 +856,7 @@ int herd_runs_metric_series(herd_runs *idx, const char *id, const char *key,
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
-        rc = prepare_ab(db, "SELECT key, step, time, value FROM metrics WHERE key = ?1"
-                        " ORDER BY step, rowid", key, NULL, &st);
+        rc = prepare_ab(db, sql, key, NULL, &st);
     }
     if (rc == SQLITE_OK)
         rc = read_metrics(db, st, out, n);
@@ -754,4 +872,112 @@ int herd_runs_metric_series(herd_runs *idx, const char *id, const char *key,
     sqlite3_close(db);
     free(path);
     return code;
+}
+
+int herd_runs_metric_series(herd_runs *idx, const char *id, const char *key,
+                            herd_run_metric **out, int *n, herd_error *err)
+{
+    return read_run_metrics(idx, id, "SELECT key, step, time, value FROM metrics WHERE key = ?1"
+                            " ORDER BY step, rowid", key, out, n, err);
+}
+
+int herd_runs_metric_all(herd_runs *idx, const char *id, herd_run_metric **out, int *n,
+                         herd_error *err)
+{
+    return read_run_metrics(idx, id, "SELECT key, step, time, value FROM metrics ORDER BY rowid",
+                            NULL, out, n, err);
+}
+
+/* Refuse to delete or purge a run that is still alive. */
+static int check_not_live(herd_runs *idx, const char *id, const char *what, herd_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = HERD_OK;
+    if (prepare_ab(idx->db, "SELECT status, heartbeat FROM runs WHERE id = ?1", id, NULL, &st) !=
+        SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        rc = herd_error_set(err, HERD_ERR_USAGE, "no run '%s'", id);
+    } else {
+        double beat = sqlite3_column_double(st, 1);
+        const char *shown = herd_runs_shown_status((const char *)sqlite3_column_text(st, 0), beat,
+                                                   herd_wall_time());
+        if (strcmp(shown, HERD_RUN_RUNNING) == 0)
+            rc = herd_error_set(err, HERD_ERR_USAGE,
+                                "run %s is still running (heartbeat %.0f s ago); cannot %s it",
+                                id, herd_wall_time() - beat, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_marker(const char *path, herd_error *err)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = herd_malloc(n);
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = HERD_OK;
+    if (f == NULL || fprintf(f, "%.3f\n", herd_wall_time()) < 0 || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+int herd_runs_set_deleted(herd_runs *idx, const char *id, int deleted, herd_error *err)
+{
+    int rc = check_not_live(idx, id, deleted ? "delete" : "restore", err);
+    if (rc != HERD_OK)
+        return rc;
+    char *marker = deleted_marker(idx, id);
+    if (deleted)
+        rc = write_marker(marker, err);
+    else if (unlink(marker) != 0 && errno != ENOENT)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot remove: %s", marker, strerror(errno));
+    const char *mark[] = {"INSERT OR REPLACE INTO deleted_runs (run_id, time)"
+                          " VALUES (?1, CAST(?2 AS REAL))", NULL};
+    const char *unmark[] = {"DELETE FROM deleted_runs WHERE run_id = ?1", NULL};
+    char when[32];
+    snprintf(when, sizeof when, "%.3f", herd_wall_time());
+    if (rc == HERD_OK && run_all(idx->db, deleted ? mark : unmark, id, when) != SQLITE_OK)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
+    free(marker);
+    return rc;
+}
+
+/* Remove path; a file that is already gone is fine. */
+static int remove_file(const char *path, herd_error *err)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot remove: %s", path, strerror(errno));
+    return HERD_OK;
+}
+
+int herd_runs_purge(herd_runs *idx, const char *id, herd_error *err)
+{
+    int rc = check_not_live(idx, id, "purge", err);
+    char *file = rc == HERD_OK ? run_file_path(idx, id) : NULL;
+    if (rc != HERD_OK || file == NULL)
+        return rc != HERD_OK ? rc : herd_error_set(err, HERD_ERR_USAGE, "no run '%s'", id);
+    size_t n = strlen(file) + 16;
+    char *journal = herd_malloc(n), *marker = deleted_marker(idx, id);
+    snprintf(journal, n, "%s-journal", file);
+    const char *unmark[] = {"DELETE FROM deleted_runs WHERE run_id = ?1", NULL};
+    rc = remove_file(file, err);
+    if (rc == HERD_OK)
+        rc = remove_file(journal, err);
+    if (rc == HERD_OK)
+        rc = remove_file(marker, err);
+    if (rc == HERD_OK && (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+                          run_all(idx->db, DELETE_RUN_SQL, id, NULL) != SQLITE_OK ||
+                          run_all(idx->db, unmark, id, NULL) != SQLITE_OK ||
+                          sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
+        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    free(marker);
+    free(journal);
+    free(file);
+    return rc;
 }

@@ -57,17 +57,27 @@ typedef struct herd_run_summary {
     char *file;            /* the run file's name inside the runs folder */
     herd_run_metric *metrics;  /* latest value of each metric, sorted by key */
     int n_metrics;
+    int deleted;           /* marked deleted (herd_runs_set_deleted) */
 } herd_run_summary;
+
+/* Which runs a listing holds, by their deleted mark. */
+enum { HERD_RUNS_ACTIVE = 0, HERD_RUNS_DELETED = 1, HERD_RUNS_ANY = 2 };
 
 typedef struct herd_runs_filter {
     const char *experiment;  /* NULL: any */
     const char *status;      /* NULL: any; compared with the shown status (DEAD included) */
     double now;              /* Unix seconds used to judge DEAD; 0: the wall clock */
+    int deleted;             /* HERD_RUNS_ACTIVE (default), _DELETED or _ANY */
 } herd_runs_filter;
 
 /* The index path to use: explicit if not NULL, else $HERD_TRACK_DB, else
  * runs/herd.db. The returned string is not owned by the caller. */
 const char *herd_runs_default_db(const char *explicit_path);
+
+/* Seconds of heartbeat silence after which a RUNNING run reads as DEAD:
+ * $HERD_RUNS_DEAD_AFTER when it is a positive number, else
+ * HERD_RUN_DEAD_AFTER_SECONDS. */
+double herd_runs_dead_after(void);
 
 /* The status to show for a stored status and heartbeat at time now. */
 const char *herd_runs_shown_status(const char *stored, double heartbeat, double now);
@@ -118,5 +128,22 @@ int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
 int herd_runs_metric_series(herd_runs *idx, const char *id, const char *key,
                             herd_run_metric **out, int *n, herd_error *err);
 void herd_runs_metrics_free(herd_run_metric *metrics, int n);
+
+/* Every metric row of a run, in logging order. Free with
+ * herd_runs_metrics_free. Errors as herd_runs_metric_series. */
+int herd_runs_metric_all(herd_runs *idx, const char *id, herd_run_metric **out, int *n,
+                         herd_error *err);
+
+/* Mark run id deleted (deleted = 1) or not (0). The mark is a file,
+ * <runs folder>/<id>.deleted, so it survives rebuilding the index; the run
+ * file itself is not touched. Deleted runs are left out of listings unless
+ * asked for (herd_runs_filter.deleted) and show "deleted": true. Errors:
+ * HERD_ERR_USAGE for an unknown run or one still RUNNING (not DEAD);
+ * HERD_ERR_IO when the mark cannot be written or removed. */
+int herd_runs_set_deleted(herd_runs *idx, const char *id, int deleted, herd_error *err);
+
+/* Remove run id for good: its run file (and journal and deleted mark) and
+ * its rows in the index. Errors as herd_runs_set_deleted. */
+int herd_runs_purge(herd_runs *idx, const char *id, herd_error *err);
 
 #endif

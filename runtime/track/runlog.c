@@ -10,6 +10,13 @@
  *   metrics(key, step, time, value)                      index on (key, step)
  *   tags(key PRIMARY KEY, value)
  *   artifacts(path, kind, bytes, sha256, time)
+ *   record(key PRIMARY KEY, value)    structured fields of the run record as
+ *                                      JSON text: bindings, cpu_model,
+ *                                      datasets, version_info (added in place, so
+ *                                      still user_version 1; readers treat a
+ *                                      missing table as empty)
+ *   samples(step, row, label, prediction, probabilities)  sampled validation
+ *                                      rows at each evaluation
  *
  * Times are Unix seconds (REAL). Metrics wait in a growable array and go to
  * disk in one transaction when 1000 rows are pending or a second has passed
@@ -67,6 +74,9 @@ static const char *SCHEMA_SQL =
     "CREATE TABLE IF NOT EXISTS tags (key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE IF NOT EXISTS artifacts (path TEXT NOT NULL, kind TEXT, bytes INTEGER,"
     " sha256 TEXT, time REAL);"
+    "CREATE TABLE IF NOT EXISTS record (key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS samples (step INTEGER NOT NULL, row INTEGER NOT NULL,"
+    " label REAL, prediction REAL, probabilities TEXT);"
     "PRAGMA user_version = 1;";
 
 char *herd_runlog_folder(const char *db_path)
@@ -109,6 +119,8 @@ done:
     free(p);
     return rc;
 }
+
+int herd_runlog_make_dirs(const char *path, herd_error *err) { return make_dirs(path, err); }
 
 static int random_id(char id[33], herd_error *err)
 {
@@ -509,3 +521,79 @@ int herd_runlog_end(herd_runlog *rl, const char *status, herd_error *err)
     runlog_free(rl);
     return rc != HERD_OK ? rc : rc2;
 }
+
+int herd_runlog_set_record(herd_runlog *rl, const char *key, const char *json, herd_error *err)
+{
+    return put_pair(rl, "INSERT OR REPLACE INTO record (key, value) VALUES (?1, ?2)", key, json,
+                    err);
+}
+
+static int insert_samples(herd_runlog *rl, int64_t step, const herd_run_sample *s, int n,
+                          herd_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(rl,
+                     "INSERT INTO samples (step, row, label, prediction, probabilities)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5)",
+                     &st, err);
+    for (int i = 0; rc == HERD_OK && i < n; i++) {
+        sqlite3_bind_int64(st, 1, step);
+        sqlite3_bind_int64(st, 2, s[i].row);
+        sqlite3_bind_double(st, 3, s[i].label);
+        sqlite3_bind_double(st, 4, s[i].prediction);
+        bind_text(st, 5, s[i].probabilities);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_error(rl, err);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int herd_runlog_log_samples(herd_runlog *rl, int64_t step, const herd_run_sample *samples, int n,
+                            herd_error *err)
+{
+    int rc = exec_sql(rl, "BEGIN IMMEDIATE", err);
+    if (rc == HERD_OK && (rc = insert_samples(rl, step, samples, n, err)) == HERD_OK)
+        rc = exec_sql(rl, "COMMIT", err);
+    if (rc != HERD_OK)
+        sqlite3_exec(rl->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int herd_runlog_add_artifact(const char *run_file, const char *path, const char *kind,
+                             herd_error *err)
+{
+    herd_runlog rl = {0};
+    rl.file = (char *)run_file;
+    int rc = HERD_OK;
+    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = db_error(&rl, err);
+        goto done;
+    }
+    sqlite3_busy_timeout(rl.db, 5000);
+    rc = herd_runlog_log_artifact(&rl, path, kind, err);
+done:
+    sqlite3_close(rl.db);
+    return rc;
+}
+
+int herd_runlog_mark_status(const char *run_file, const char *run_id, const char *status,
+                            herd_error *err)
+{
+    herd_runlog rl = {0};
+    rl.file = (char *)run_file;
+    snprintf(rl.id, sizeof rl.id, "%s", run_id);
+    int rc = HERD_OK;
+    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = db_error(&rl, err);
+        goto done;
+    }
+    sqlite3_busy_timeout(rl.db, 5000);
+    rc = set_status(&rl, status, err);
+done:
+    sqlite3_close(rl.db);
+    return rc;
+}
+
+const char *herd_runlog_sqlite_version(void) { return sqlite3_libversion(); }

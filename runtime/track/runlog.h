@@ -60,6 +60,40 @@ int herd_runlog_set_tag(herd_runlog *rl, const char *key, const char *value, her
 /* Record a file the run wrote: bytes and sha256 are computed here. */
 int herd_runlog_log_artifact(herd_runlog *rl, const char *path, const char *kind,
                              herd_error *err);
+/* Store one structured field of the run record (bindings, cpu_model,
+ * datasets, version_info, ...) as JSON text in the run file's record table;
+ * `herd runs show --json` shows it under key. Replaces an earlier value. */
+int herd_runlog_set_record(herd_runlog *rl, const char *key, const char *json,
+                           herd_error *err);
+
+/* One sampled validation row at an evaluation. */
+typedef struct herd_run_sample {
+    int64_t row;                 /* row index in its file */
+    double label;                /* ground truth */
+    double prediction;           /* class index, or the value for regression */
+    const char *probabilities;   /* JSON array text, or NULL (regression) */
+} herd_run_sample;
+
+/* Write the n samples of the evaluation at step in one transaction. */
+int herd_runlog_log_samples(herd_runlog *rl, int64_t step, const herd_run_sample *samples, int n,
+                            herd_error *err);
+
+/* Record an artifact in the run file of a run that has ended (not through
+ * an open log: used by `herd runs report`). bytes and sha256 are computed
+ * here. Errors: HERD_ERR_IO naming the file. */
+int herd_runlog_add_artifact(const char *run_file, const char *path, const char *kind,
+                             herd_error *err);
+
+/* Set the status of run run_id in run_file through a connection of its own
+ * (safe from another thread while the writer's connection is idle; SQLite
+ * locking orders the two). Used to mark a run FAILED when the job may be
+ * killed before it can end the run itself. Errors: HERD_ERR_IO. */
+int herd_runlog_mark_status(const char *run_file, const char *run_id, const char *status,
+                            herd_error *err);
+
+/* The SQLite library version, for the run record. */
+const char *herd_runlog_sqlite_version(void);
+
 /* Write buffered metrics now and refresh the heartbeat time. */
 int herd_runlog_flush(herd_runlog *rl, herd_error *err);
 
@@ -68,5 +102,9 @@ int herd_runlog_end(herd_runlog *rl, const char *status, herd_error *err);
 
 /* The folder holding run files for db_path: "<db_path>.d". Caller frees. */
 char *herd_runlog_folder(const char *db_path);
+
+/* Create a folder and its missing parents, like `mkdir -p`. Errors:
+ * HERD_ERR_IO naming the folder that could not be made. */
+int herd_runlog_make_dirs(const char *path, herd_error *err);
 
 #endif

@@ -38,14 +38,33 @@ done:
     return rc;
 }
 
+static void keep_fraction(int64_t *rows, int64_t *n, uint64_t seed, double fraction)
+{
+    int64_t kept = 0;
+    for (int64_t i = 0; i < *n && fraction < 1; i++)
+        if (herd_rng_uniform(seed, HERD_STREAM_TRAIN_FRACTION, (uint64_t)rows[i]) < fraction)
+            rows[kept++] = rows[i];
+    if (fraction < 1)
+        *n = kept;
+}
+
 int herd_rows_load_shard(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
                          int rank, int size, herd_rows *out, int64_t *total, herd_error *err)
+{
+    return herd_rows_load_shard_fraction(ds, role, seed, val_fraction, 1, rank, size, out, total,
+                                         err);
+}
+
+int herd_rows_load_shard_fraction(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
+                                  double fraction, int rank, int size, herd_rows *out,
+                                  int64_t *total, herd_error *err)
 {
     int64_t *rows = NULL, n = 0, lo = 0, hi = 0;
     memset(out, 0, sizeof *out);
     int rc = herd_rows_select(ds, role, seed, val_fraction, &rows, &n, err);
     if (rc != HERD_OK)
         goto done;
+    keep_fraction(rows, &n, seed, fraction);
     herd_shard_range(n, rank, size, &lo, &hi);
     out->n = hi - lo;
     out->cols = herd_dataset_get_info(ds)->cols;
@@ -60,6 +79,10 @@ done:
 
 void herd_rows_free(herd_rows *r)
 {
+    if (r->stream != NULL) {    /* X and y are the stream's block buffers */
+        herd_row_stream_free(r->stream);
+        r->X = r->y = NULL;
+    }
     free(r->X);
     free(r->y);
     memset(r, 0, sizeof *r);
@@ -74,7 +97,9 @@ void herd_batcher_init(herd_batcher *b, const herd_rows *rows, int64_t local_bat
 {
     b->rows = rows;
     b->local_batch = local_batch;
-    b->perm = herd_malloc((size_t)(rows->n > 0 ? rows->n : 1) * sizeof(int64_t));
+    /* streamed rows are permuted block by block inside the stream */
+    b->perm = herd_malloc((size_t)(rows->n > 0 && rows->stream == NULL ? rows->n : 1)
+                          * sizeof(int64_t));
     b->X = herd_alloc_aligned((size_t)local_batch * (size_t)rows->cols * sizeof(float));
     b->y = herd_alloc_aligned((size_t)local_batch * sizeof(float));
 }
@@ -89,19 +114,32 @@ void herd_batcher_free(herd_batcher *b)
 
 void herd_batcher_shuffle(herd_batcher *b, uint64_t seed, int64_t epoch, int rank)
 {
+    uint64_t epoch_seed = herd_rng_u64(seed, HERD_STREAM_SHUFFLE, (uint64_t)epoch);
+    if (b->rows->stream != NULL) {
+        herd_row_stream_shuffle(b->rows->stream, epoch_seed, rank);
+        return;
+    }
     for (int64_t i = 0; i < b->rows->n; i++)
         b->perm[i] = i;
-    uint64_t epoch_seed = herd_rng_u64(seed, HERD_STREAM_SHUFFLE, (uint64_t)epoch);
     herd_rng r = herd_rng_make(epoch_seed, (uint64_t)rank);
     herd_rng_shuffle(&r, b->perm, b->rows->n);
 }
 
 void herd_batcher_gather(herd_batcher *b, int64_t step)
 {
+    if (b->rows->stream != NULL) {
+        herd_row_stream_gather(b->rows->stream, step, b->local_batch, b->X, b->y);
+        return;
+    }
     int64_t cols = b->rows->cols;
     const int64_t *idx = b->perm + step * b->local_batch;
     for (int64_t i = 0; i < b->local_batch; i++) {
         memcpy(b->X + i * cols, b->rows->X + idx[i] * cols, (size_t)cols * sizeof(float));
         b->y[i] = b->rows->y[idx[i]];
     }
+}
+
+int herd_batcher_settle(herd_batcher *b, herd_error *err)
+{
+    return b->rows->stream != NULL ? herd_row_stream_settle(b->rows->stream, err) : HERD_OK;
 }

@@ -70,6 +70,13 @@ static int write_state(hid_t file, const herd_checkpoint_source *src)
     st |= herd_h5_write_str_attr(file, "run_id", src->run_id);
     st |= herd_h5_write_str_attr(file, "data_sha256", src->data_sha256);
     st |= herd_h5_write_str_attr(file, "config", src->config);
+    st |= herd_h5_write_i64_attr(file, "world_size", src->world_size);
+    st |= herd_h5_write_i64_attr(file, "skipped_steps", src->skipped_steps);
+    if (src->best_metric != NULL && src->best_metric[0] != '\0') {
+        st |= herd_h5_write_str_attr(file, "best_metric", src->best_metric);
+        st |= herd_h5_write_f64_attr(file, "best_value", src->best_value);
+        st |= herd_h5_write_i64_attr(file, "best_step", src->best_step);
+    }
     return st;
 }
 
@@ -107,16 +114,6 @@ static int write_preprocess(hid_t file, const herd_preprocess *pp, herd_error *e
     return rc;
 }
 
-static int fsync_path(const char *path, int directory)
-{
-    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int make_dirs(const char *dir)
 {
     char buf[4096];
@@ -134,6 +131,22 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
+int herd_checkpoint_check_dir(const char *dir, herd_error *err)
+{
+    char probe[4200];
+    if (make_dirs(dir) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
+                              strerror(errno));
+    snprintf(probe, sizeof probe, "%s/.herd-write-test-%d", dir, (int)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot write in %s: %s", dir,
+                              strerror(errno));
+    close(fd);
+    unlink(probe);
+    return HERD_OK;
+}
+
 int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, char *path,
                           size_t path_size, herd_error *err)
 {
@@ -147,27 +160,20 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
         return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
                               strerror(errno));
     snprintf(path, path_size, "%s/ckpt-%09lld.h5", dir, (long long)src->step);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    herd_h5_quiet();
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());  /* unique per writer */
+    /* built in memory, then written as one image: a full disk is a plain
+     * write error (tmp removed), never a half-closed HDF5 file */
+    hid_t file = herd_h5_create_in_memory();
     if (file < 0)
-        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", tmp,
-                              strerror(errno));
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s in memory", tmp);
     int bad = write_spec(file, &m->spec) | write_state(file, src) | write_tensors(file, src);
-    int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: writing %s failed (disk full?)", tmp)
+    int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: building %s failed", tmp)
                  : write_preprocess(file, src->pp, err);
-    if (H5Fclose(file) < 0 && rc == HERD_OK)
-        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: closing %s failed (disk full?)", tmp);
-    if (rc == HERD_OK && fsync_path(tmp, 0) != 0)
-        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: fsync %s: %s", tmp, strerror(errno));
-    if (rc == HERD_OK && rename(tmp, path) != 0)
-        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: rename to %s: %s", path, strerror(errno));
     if (rc != HERD_OK) {
-        unlink(tmp);
+        H5Fclose(file);
         return rc;
     }
-    fsync_path(dir, 1);
-    return HERD_OK;
+    return herd_h5_save_image(file, path, "checkpoint", err);
 }
 
 /* ---- reading ---- */
@@ -223,6 +229,15 @@ static int read_state(hid_t file, herd_checkpoint *ck)
     bad |= run_id == NULL || data == NULL || ck->config == NULL;
     free(run_id);
     free(data);
+    /* optional: absent in checkpoints written before fault tolerance */
+    get_i64(file, "world_size", &ck->world_size);
+    get_i64(file, "skipped_steps", &ck->skipped_steps);
+    ck->best_step = -1;
+    char *best = herd_h5_read_str_attr_alloc(file, "best_metric");
+    if (best != NULL && herd_h5_read_f64_attr(file, "best_value", &ck->best_value) == 1
+        && get_i64(file, "best_step", &ck->best_step) == 0)
+        snprintf(ck->best_metric, sizeof ck->best_metric, "%s", best);
+    free(best);
     return bad ? -1 : 0;
 }
 
@@ -280,6 +295,9 @@ static int read_body(hid_t file, const char *path, herd_checkpoint *ck, herd_err
         return herd_error_set(err, HERD_ERR_DATA, "%s: missing /preprocess", path);
     int rc = herd_preprocess_load_h5((long long)group, &ck->pp, err);
     H5Gclose(group);
+    if (rc == HERD_OK && ck->pp->cols != ck->spec.n_in)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: preprocessing for %lld columns, model for %d",
+                            path, (long long)ck->pp->cols, ck->spec.n_in);
     return rc;
 }
 
@@ -366,6 +384,80 @@ int herd_checkpoint_find_latest(const char *dir, char *path, size_t path_size, h
     free(names);
     if (rc != HERD_OK)
         return herd_error_set(err, HERD_ERR_IO, "%s: no valid checkpoint to resume from", dir);
+    return HERD_OK;
+}
+
+/* 1 when the checkpoint file at path says it belongs to run_id. */
+static int belongs_to(const char *path, const char *run_id)
+{
+    herd_h5_quiet();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return 0;
+    char *id = herd_h5_read_str_attr_alloc(file, "run_id");
+    int mine = id != NULL && strcmp(id, run_id) == 0;
+    free(id);
+    H5Fclose(file);
+    return mine;
+}
+
+int herd_checkpoint_prune(const char *dir, const char *run_id, int64_t keep)
+{
+    int n = 0, removed = 0;
+    int64_t kept = 0;
+    char **names = list_checkpoints(dir, &n);
+    for (int i = 0; i < n; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (keep > 0 && belongs_to(path, run_id) && ++kept > keep) {
+            if (unlink(path) == 0)
+                removed++;
+            else
+                herd_warn("cannot remove old checkpoint %s: %s", path, strerror(errno));
+        }
+        free(names[i]);
+    }
+    free(names);
+    return removed;
+}
+
+/* Copy src to dst byte for byte and fsync it. */
+static int copy_file(const char *src, const char *dst)
+{
+    char buf[1 << 16];
+    int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int bad = in < 0 || out < 0;
+    for (ssize_t got; !bad && (got = read(in, buf, sizeof buf)) != 0;)
+        bad = got < 0 || write(out, buf, (size_t)got) != got;
+    bad |= out >= 0 && fsync(out) != 0;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0)
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
+int herd_checkpoint_mark_best(const char *dir, const char *path, herd_error *err)
+{
+    char best[4200], tmp[4300];
+    snprintf(best, sizeof best, "%s/best.h5", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", best);
+    unlink(tmp);
+    /* a hard link costs nothing and survives pruning of path; copy where links are refused */
+    int rc = link(path, tmp) == 0 || copy_file(path, tmp) == 0 ? 0 : -1;
+    if (rc == 0)
+        rc = rename(tmp, best);
+    if (rc != 0) {
+        int e = errno;
+        unlink(tmp);
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot write %s: %s", best,
+                              strerror(e));
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
     return HERD_OK;
 }
 

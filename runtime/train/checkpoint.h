@@ -31,6 +31,11 @@ typedef struct herd_checkpoint {
     herd_preprocess *pp;
     int64_t step, epoch, step_in_epoch;
     int64_t seed;
+    int64_t world_size;      /* ranks that wrote it; 0 when not stored (older files) */
+    int64_t skipped_steps;   /* steps skipped as non-finite (train.on_nonfinite: skip) */
+    char best_metric[64];    /* train.keep_best metric, "" when none */
+    double best_value;       /* its best value so far */
+    int64_t best_step;       /* the step of best.h5; -1 when none yet */
     char run_id[33];
     char data_sha256[65];
     char *config;            /* canonical config text */
@@ -42,6 +47,10 @@ typedef struct herd_checkpoint_source {
     const herd_optim *optim;
     const herd_preprocess *pp;
     int64_t step, epoch, step_in_epoch, seed;
+    int64_t world_size, skipped_steps;
+    const char *best_metric;     /* NULL or "" when train.keep_best is off */
+    double best_value;
+    int64_t best_step;
     const char *run_id;
     const char *data_sha256;
     const char *config;
@@ -53,6 +62,11 @@ typedef struct herd_checkpoint_source {
 int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, char *path,
                           size_t path_size, herd_error *err);
 
+/* Create dir if missing and prove it writable (a probe file is created and
+ * removed), so a bad folder fails before training, not at the first
+ * checkpoint. Errors: HERD_ERR_IO naming the folder. Rank 0 only. */
+int herd_checkpoint_check_dir(const char *dir, herd_error *err);
+
 /* Read and verify path. *out is new (free with herd_checkpoint_free).
  * Errors: HERD_ERR_IO (missing/unreadable), HERD_ERR_DATA (not a herd
  * checkpoint, wrong format version, checksum mismatch). */
@@ -63,6 +77,15 @@ void herd_checkpoint_free(herd_checkpoint *ck);
  * corrupt ones are reported with a warning and skipped. HERD_ERR_IO when
  * none is found. */
 int herd_checkpoint_find_latest(const char *dir, char *path, size_t path_size, herd_error *err);
+
+/* Delete the checkpoints of run_id in dir beyond the newest keep (by step);
+ * files of other runs, best.h5 and *.tmp are left alone. keep <= 0 keeps
+ * all. Returns how many were removed. Rank 0 only. */
+int herd_checkpoint_prune(const char *dir, const char *run_id, int64_t keep);
+
+/* Make dir/best.h5 the same file as path (a hard link, else a copy),
+ * replaced atomically. Errors: HERD_ERR_IO. Rank 0 only. */
+int herd_checkpoint_mark_best(const char *dir, const char *path, herd_error *err);
 
 /* Copy ck's parameters into m by tensor name, checking shapes (a different
  * model shape is HERD_ERR_USAGE naming the tensor). */

@@ -29,7 +29,10 @@ int herd_trainer_record(herd_trainer *t, const char *key, double value, herd_err
         t->recorded_value[i] = value;
     if (t->log == NULL || !isfinite(value))
         return HERD_OK;
-    return herd_runlog_log_metric(t->log, key, t->step, value, err);
+    double t0 = herd_now();
+    int rc = herd_runlog_log_metric(t->log, key, t->step, value, err);
+    t->track_time += herd_now() - t0;
+    return rc;
 }
 
 static void format_eta(double seconds, char *buf, size_t size)
@@ -69,14 +72,57 @@ static void print_progress(herd_trainer *t, double loss, double samples_per_s)
     }
 }
 
+/* 1 when this rank's system metrics are due (track.system_every_s passed). */
+static double system_due(const herd_trainer *t)
+{
+    double every = t->cfg->track.system_every_s;
+    return t->cfg->track.enabled && every > 0 && t->sys_prev.wall > 0
+           && herd_now() - t->sys_prev.wall >= every;
+}
+
+/* System metrics: each rank samples /proc; mean and max over ranks, and the
+ * straggler spread: slowest minus fastest rank's mean step time without the
+ * wait in the gradient allreduce (which evens ranks out). COLLECTIVE. */
+static int log_system(herd_trainer *t, herd_error *err)
+{
+    herd_proc_sample now;
+    double t0 = herd_now();
+    herd_sysmetrics_read(&now);
+    double n = t->steps_since_log > 0 ? (double)t->steps_since_log : 1;
+    double cpu = herd_sysmetrics_cpu_percent(&t->sys_prev, &now);
+    double busy_ms = 1000 * (t->step_time - t->comm_time) / n;
+    double sum[2] = { cpu, now.rss_mb };
+    double max[4] = { cpu, now.rss_mb, busy_ms, -busy_ms };
+    t->sys_prev = now;
+    int rc = herd_comm_allreduce_sum_f64(t->comm, sum, 2, err);
+    if (rc == HERD_OK)
+        rc = herd_comm_allreduce_max_f64(t->comm, max, 4, err);
+    t->track_time += herd_now() - t0;  /* the records below count themselves */
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "system/cpu_utilization_percentage", sum[0] / t->size, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "system/cpu_utilization_percentage/max", max[0], err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "system/process_rss_megabytes", sum[1] / t->size, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "system/process_rss_megabytes/max", max[1], err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "system/straggler_ms", max[2] + max[3], err);
+    return rc;
+}
+
 int herd_trainer_log_training(herd_trainer *t, herd_error *err)
 {
-    double sums[2] = { t->loss_sum, t->rows_sum };
-    int rc = herd_comm_allreduce_sum_f64(t->comm, sums, 2, err);
+    /* the third sum counts ranks whose system sample is due: any one makes all sample */
+    double sums[3] = { t->loss_sum, t->rows_sum, system_due(t) };
+    int rc = herd_comm_allreduce_sum_f64(t->comm, sums, 3, err);
     if (rc != HERD_OK || t->steps_since_log == 0)
         return rc;
+    if (sums[2] > 0 && (rc = log_system(t, err)) != HERD_OK)
+        return rc;
     double loss = sums[0] / (sums[1] > 0 ? sums[1] : 1);
-    double samples_per_s = sums[1] / (t->step_time > 0 ? t->step_time * t->size : 1);
+    /* every rank steps in lockstep (allreduce), so all rows over one rank's step time */
+    double samples_per_s = sums[1] / (t->step_time > 0 ? t->step_time : 1);
     double n = (double)t->steps_since_log;
     rc = herd_trainer_record(t, "train/loss", loss, err);
     if (rc == HERD_OK)
@@ -89,8 +135,10 @@ int herd_trainer_log_training(herd_trainer *t, herd_error *err)
         rc = herd_trainer_record(t, "train/grad_norm", t->grad_norm, err);
     if (rc == HERD_OK)
         rc = herd_trainer_record(t, "comm/allreduce_ms", 1000 * t->comm_time / n, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record(t, "data/read_ms", 1000 * t->data_time / n, err);
     print_progress(t, loss, samples_per_s);
-    t->loss_sum = t->rows_sum = t->step_time = t->comm_time = 0;
+    t->loss_sum = t->rows_sum = t->step_time = t->comm_time = t->data_time = 0;
     t->steps_since_log = 0;
     return rc;
 }
@@ -123,6 +171,20 @@ int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
             printf("\n");
         herd_info("epoch %lld:%s", (long long)t->epoch, line);
     }
+    double t0 = herd_now();
+    if (rc == HERD_OK && rows == &t->val)
+        rc = herd_trainer_log_samples(t, rows, total, err);
+    t->track_time += herd_now() - t0;
+    return rc;
+}
+
+int herd_trainer_flush_log(herd_trainer *t, herd_error *err)
+{
+    if (t->log == NULL)
+        return HERD_OK;
+    double t0 = herd_now();
+    int rc = herd_runlog_flush(t->log, err);
+    t->track_time += herd_now() - t0;
     return rc;
 }
 
@@ -136,6 +198,9 @@ void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_
     cJSON_AddStringToObject(root, "status", status);
     cJSON_AddStringToObject(root, "checkpoint", t->checkpoint);
     cJSON_AddStringToObject(root, "track_db", t->cfg->track.db);
+    cJSON_AddNumberToObject(root, "steps", (double)t->step);
+    cJSON_AddNumberToObject(root, "train_seconds", t->started > 0 ? herd_now() - t->started : 0);
+    cJSON_AddNumberToObject(root, "track_seconds", t->track_time);
     if (err->code != HERD_OK)
         cJSON_AddStringToObject(root, "error", err->msg);
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
@@ -143,8 +208,11 @@ void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_
         cJSON_AddNumberToObject(metrics, t->recorded_key[i], t->recorded_value[i]);
     char *text = cJSON_Print(root);
     FILE *f = fopen(path, "w");
+    herd_error ignored = { 0 };
     if (f == NULL || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0)
         herd_warn("cannot write summary %s", path);
+    else if (t->log != NULL)
+        herd_runlog_log_artifact(t->log, path, "summary", &ignored);
     free(text);
     cJSON_Delete(root);
 }

@@ -8,8 +8,6 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
-#include "core/version.h"
-#include "nn/blas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +41,16 @@ static int open_data(herd_trainer *t, herd_error *err)
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
+/* data.stream: rows per block, a whole number of local batches. */
+static int64_t stream_block_rows(const herd_trainer *t)
+{
+    const herd_config *cfg = t->cfg;
+    int64_t local = herd_local_batch(cfg->train.batch_size, t->rank, t->size);
+    double row_bytes = (double)(herd_dataset_get_info(t->train_ds)->cols + 1) * sizeof(float);
+    int64_t batches = (int64_t)(cfg->data.stream_block_mb * 1048576.0 / row_bytes) / local;
+    return (batches > 0 ? batches : 1) * local;
+}
+
 /* Load a role's shard from ds, or from the training file when ds is NULL. */
 static int load_role(herd_trainer *t, herd_dataset *ds, int role, herd_rows *rows,
                      int64_t *total, herd_error *err)
@@ -51,8 +59,14 @@ static int load_role(herd_trainer *t, herd_dataset *ds, int role, herd_rows *row
     if (ds != NULL)
         return herd_rows_load_shard(ds, HERD_ROLE_ALL, (uint64_t)cfg->seed, 0, t->rank, t->size,
                                     rows, total, err);
-    return herd_rows_load_shard(t->train_ds, role, (uint64_t)cfg->seed, cfg->data.val_fraction,
-                                t->rank, t->size, rows, total, err);
+    double fraction = role == HERD_ROLE_TRAIN ? cfg->data.train_fraction : 1;
+    if (role == HERD_ROLE_TRAIN && cfg->data.stream)
+        return herd_rows_stream_shard(t->train_ds, role, (uint64_t)cfg->seed,
+                                      cfg->data.val_fraction, t->rank, t->size,
+                                      stream_block_rows(t), rows, total, err);
+    return herd_rows_load_shard_fraction(t->train_ds, role, (uint64_t)cfg->seed,
+                                         cfg->data.val_fraction, fraction, t->rank, t->size, rows,
+                                         total, err);
 }
 
 static int load_shards(herd_trainer *t, herd_error *err)
@@ -115,7 +129,12 @@ static int prepare_features(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
     int rc = HERD_OK;
-    if (t->resume_from != NULL) {
+    if (t->resume_from != NULL && t->resume_from->spec.n_in != t->train.cols) {
+        return herd_error_set(err, HERD_ERR_DATA,  /* every rank sees the same: no agree */
+                              "resume: the checkpoint was trained on %d columns, %s has %lld",
+                              t->resume_from->spec.n_in, cfg->data.train,
+                              (long long)t->train.cols);
+    } else if (t->resume_from != NULL) {
         t->pp = t->resume_from->pp;
         t->resume_from->pp = NULL;
     } else {
@@ -179,7 +198,7 @@ static int restore_state(herd_trainer *t, herd_error *err)
     t->epoch = ck->epoch;
     t->step_in_epoch = ck->step_in_epoch;
     snprintf(t->run_id, sizeof t->run_id, "%s", ck->run_id);
-    return HERD_OK;
+    return herd_trainer_restore_progress(t, err);
 }
 
 static int build_model(herd_trainer *t, herd_error *err)
@@ -189,7 +208,7 @@ static int build_model(herd_trainer *t, herd_error *err)
     fill_spec(t, &spec);
     int64_t local_batch = herd_local_batch(cfg->train.batch_size, t->rank, t->size);
     /* every rank must take the same number of steps: the smallest shard decides */
-    double steps = (double)(t->train.n / local_batch);
+    double steps = (double)(herd_rows_shard_rows(&t->train) / local_batch);
     int rc = herd_comm_allreduce_min_f64(t->comm, &steps, 1, err);
     if (rc != HERD_OK)
         return rc;
@@ -198,6 +217,7 @@ static int build_model(herd_trainer *t, herd_error *err)
     if (rc == HERD_OK) {
         make_optimizer(t);
         herd_batcher_init(&t->batcher, &t->train, local_batch);
+        herd_rows_stream_set_preprocess(&t->train, t->pp);
         t->pred = herd_alloc_aligned((size_t)local_batch * (size_t)herd_model_predict_width(t->model)
                                      * sizeof(float));
     }
@@ -213,14 +233,6 @@ static void log_param(const char *key, const char *value, void *ctx)
     herd_runlog_log_param(t->log, key, value, &ignored);
 }
 
-static char *versions_text(void)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "herd %s; OpenBLAS %s; compiler gcc %s", herd_version(),
-             herd_blas_info(), __VERSION__);
-    return herd_strdup(buf);
-}
-
 static int begin_run_log(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
@@ -228,14 +240,18 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
     int rc = herd_comm_hosts(t->comm, hosts, sizeof hosts, err);
     if (rc != HERD_OK || t->rank != 0 || !cfg->track.enabled)
         return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
-    char *versions = versions_text();
+    char *versions = herd_trainer_versions_text();
+    char commit[128];
+    int dirty = 0;
+    herd_trainer_git_state(commit, sizeof commit, &dirty);
     herd_run_info info = {
         .experiment = cfg->experiment, .name = cfg->run_name,
         .run_id = t->run_id[0] ? t->run_id : NULL, .command = t->opt->command,
+        .parent_id = t->opt->parent_id,
         .world_size = t->size, .hosts = hosts, .config_text = cfg->canonical,
         .config_sha256 = cfg->sha256,
         .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
-        .git_commit = herd_build_commit(), .versions = versions,
+        .git_commit = commit, .git_dirty = dirty, .versions = versions,
     };
     rc = herd_runlog_begin(cfg->track.db, &info, &t->log, err);
     free(versions);
@@ -247,13 +263,23 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
+/* An unwritable checkpoint folder fails now, not after the first epoch. */
+static int check_checkpoint_dir(herd_trainer *t, herd_error *err)
+{
+    if (t->rank == 0)
+        herd_checkpoint_check_dir(t->cfg->train.checkpoint_dir, err);
+    return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
 int herd_trainer_setup(herd_trainer *t, herd_error *err)
 {
     int rc = herd_topo_setup(t->comm, &t->topo, err);
     if (rc == HERD_OK)
         rc = open_data(t, err);
+    double t0 = herd_now();
     if (rc == HERD_OK)
         rc = load_shards(t, err);
+    t->load_time = herd_now() - t0;
     if (rc == HERD_OK)
         rc = read_resume(t, err);
     if (rc == HERD_OK)
@@ -261,7 +287,11 @@ int herd_trainer_setup(herd_trainer *t, herd_error *err)
     if (rc == HERD_OK)
         rc = build_model(t, err);
     if (rc == HERD_OK)
+        rc = check_checkpoint_dir(t, err);
+    if (rc == HERD_OK)
         rc = begin_run_log(t, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_record_provenance(t, err);
     if (rc == HERD_OK)
         herd_info("run %s: %lld train / %lld val / %lld test rows, %zu parameters, "
                   "%d ranks x %d threads, %lld steps per epoch",
@@ -272,9 +302,12 @@ int herd_trainer_setup(herd_trainer *t, herd_error *err)
 
 void herd_trainer_teardown(herd_trainer *t)
 {
+    herd_comm_watchdog_stop(t->comm);
     herd_checkpoint_free(t->resume_from);
     free(t->pred);
     herd_batcher_free(&t->batcher);
+    herd_comm_buckets_free(t->buckets);
+    herd_comm_reducer_free(t->reducer);  /* collective: every rank tears down */
     herd_optim_free(t->optim);
     herd_model_free(t->model);
     herd_preprocess_free(t->pp);

@@ -6,61 +6,215 @@
  * Where a gradient is all-reduced: reduce_gradients(). Where a checkpoint is
  * written: save_checkpoint(). Where a metric is logged: herd_trainer_record()
  * in report.c.
+ *
+ * Fault tolerance: checkpoints every train.checkpoint_every epochs and
+ * train.checkpoint_every_steps steps (the newest train.keep_checkpoints kept,
+ * the best by train.keep_best linked as best.h5). A stop signal (SIGUSR1,
+ * SIGUSR2, SIGTERM; core/stop.h) is agreed on every STOP_CHECK_EVERY steps,
+ * so all ranks stop after the same step, checkpoint, and return
+ * HERD_EXIT_PREEMPTED. A non-finite gradient stops training naming the step,
+ * or with train.on_nonfinite: skip the step is skipped and counted.
  */
 #include "train/trainer.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/stop.h"
 #include "core/timer.h"
+#include "eval/evaluate.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-/* Rank 0 writes; every rank learns whether it worked. COLLECTIVE. */
-static int save_checkpoint(herd_trainer *t, herd_error *err)
+/* Steps between agreements on a stop signal: one 8-byte allreduce each
+ * (docs/ARCHITECTURE.md, "Preemption", has its measured cost). */
+#define STOP_CHECK_EVERY 4
+
+/* herd_comm_agree, watched by the collective watchdog. COLLECTIVE. */
+static int agree_watched(herd_trainer *t, const char *what, herd_error *err)
 {
+    herd_comm_watch_enter(t->comm, what, t->step);
+    int rc = herd_comm_agree(t->comm, err);
+    herd_comm_watch_leave(t->comm);
+    return rc == HERD_OK ? HERD_OK : err->code;
+}
+
+/* Rank 0 writes (unless this step is saved already and force is 0), prunes
+ * to train.keep_checkpoints; every rank learns whether it worked. COLLECTIVE. */
+static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
+{
+    const herd_config *cfg = t->cfg;
+    if (t->saved_step == t->step && !force)
+        return HERD_OK;
     if (t->rank == 0) {
         herd_checkpoint_source src = {
             .model = t->model, .optim = t->optim, .pp = t->pp, .step = t->step,
-            .epoch = t->epoch, .step_in_epoch = t->step_in_epoch, .seed = t->cfg->seed,
-            .run_id = t->run_id,
+            .epoch = t->epoch, .step_in_epoch = t->step_in_epoch, .seed = cfg->seed,
+            .world_size = t->size, .skipped_steps = t->skipped_steps,
+            .best_metric = cfg->train.keep_best, .best_value = t->best_value,
+            .best_step = t->best_step, .run_id = t->run_id,
             .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
-            .config = t->cfg->canonical,
+            .config = cfg->canonical,
         };
-        if (herd_checkpoint_write(t->cfg->train.checkpoint_dir, &src, t->checkpoint,
-                                  sizeof t->checkpoint, err) == HERD_OK && t->log != NULL)
-            herd_runlog_log_artifact(t->log, t->checkpoint, "checkpoint", err);
+        if (herd_checkpoint_write(cfg->train.checkpoint_dir, &src, t->checkpoint,
+                                  sizeof t->checkpoint, err) == HERD_OK) {
+            if (t->log != NULL)
+                herd_runlog_log_artifact(t->log, t->checkpoint, "checkpoint", err);
+            herd_checkpoint_prune(cfg->train.checkpoint_dir, t->run_id,
+                                  cfg->train.keep_checkpoints);
+        }
     }
-    return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+    int rc = agree_watched(t, "checkpoint agreement", err);
+    if (rc == HERD_OK)
+        t->saved_step = t->step;
+    return rc;
 }
 
-/* Sum gradients over ranks; every rank then holds the same gradient. */
+/* Lower is better for losses and errors, higher for everything else. */
+static int lower_is_better(const char *metric)
+{
+    static const char *const lower[] = { "loss", "error", "mse", "mae", "ece", "mce", "brier" };
+    for (size_t i = 0; i < sizeof lower / sizeof lower[0]; i++)
+        if (strstr(metric, lower[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* After a validation pass: is this the best train.keep_best value so far?
+ * Metrics are reduced over ranks, so every rank decides the same. */
+static int judge_best(herd_trainer *t, int *best, herd_error *err)
+{
+    const char *key = t->cfg->train.keep_best;
+    int i = 0;
+    *best = 0;
+    if (key[0] == '\0')
+        return HERD_OK;
+    while (i < t->n_recorded && strcmp(t->recorded_key[i], key) != 0)
+        i++;
+    if (i == t->n_recorded)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "train.keep_best: '%s' is not a validation metric of this run "
+                              "(see the val/ metrics in docs/cli.md)", key);
+    double v = t->recorded_value[i];
+    int lower = lower_is_better(key);
+    if (isfinite(v) && (t->best_step < 0 || (lower ? v < t->best_value : v > t->best_value))) {
+        t->best_value = v;
+        t->best_step = t->step;
+        *best = 1;
+    }
+    return HERD_OK;
+}
+
+/* Write the checkpoint of this step and make it best.h5. COLLECTIVE. */
+static int save_best(herd_trainer *t, herd_error *err)
+{
+    int rc = save_checkpoint(t, 1, err);
+    if (rc == HERD_OK && t->rank == 0) {
+        rc = herd_checkpoint_mark_best(t->cfg->train.checkpoint_dir, t->checkpoint, err);
+        if (rc == HERD_OK)
+            herd_info("best %s %.6g at step %lld: %s/best.h5", t->cfg->train.keep_best,
+                      t->best_value, (long long)t->step, t->cfg->train.checkpoint_dir);
+    }
+    return agree_watched(t, "checkpoint agreement", err);
+}
+
+/* The model's grad_ready hook: a layer's gradients are final, so the
+ * buckets they fill are reduced while backward goes on below them. */
+static void gradient_ready(void *ctx, size_t offset, size_t count)
+{
+    herd_trainer *t = ctx;
+    double t0 = herd_now();
+    if (!t->reducing)
+        herd_comm_watch_enter(t->comm, "gradient allreduce", t->step);
+    t->reducing = 1;
+    herd_error *err = &t->bucket_err;
+    if (err->code == HERD_OK)
+        herd_comm_buckets_ready(t->buckets, offset, count, err);
+    t->comm_time += herd_now() - t0;
+}
+
+/* The reducer (comm.algorithm) and buckets (comm.bucket_mb), built at the
+ * first step; every rank takes it. COLLECTIVE. */
+static int start_reduction(herd_trainer *t, herd_error *err)
+{
+    const herd_config *cfg = t->cfg;
+    int rc = herd_comm_reducer_create(t->comm, cfg->comm.algorithm, &t->reducer, err);
+    if (rc != HERD_OK)
+        return rc;
+    size_t bucket = (size_t)(cfg->comm.bucket_mb * 1048576.0 / sizeof(float));
+    t->buckets = herd_comm_buckets_create(t->reducer, t->model->grads, t->model->n_params,
+                                          bucket);
+    herd_model_set_grad_ready(t->model, gradient_ready, t);
+    if (t->rank == 0 && t->size > 1)
+        herd_info("gradient allreduce: %s, buckets of %.3g MB",
+                  herd_comm_algorithm_name(herd_comm_reducer_algorithm(t->reducer)),
+                  cfg->comm.bucket_mb);
+    return HERD_OK;
+}
+
+/* Sum gradients over ranks; every rank then holds the same gradient. The
+ * buckets filled during backward are reduced already (gradient_ready);
+ * this reduces the rest and waits for all of them. */
 static int reduce_gradients(herd_trainer *t, herd_error *err)
 {
     double t0 = herd_now();
-    int rc = herd_comm_allreduce_sum_f32(t->comm, t->model->grads, t->model->n_params, err);
+    if (!t->reducing)
+        herd_comm_watch_enter(t->comm, "gradient allreduce", t->step);
+    int rc = herd_comm_buckets_finish(t->buckets, err);
+    herd_comm_watch_leave(t->comm);
+    t->reducing = 0;
+    if (rc == HERD_OK && t->bucket_err.code != HERD_OK)
+        rc = herd_error_set(err, t->bucket_err.code, "%s", t->bucket_err.msg);
+    herd_error_clear(&t->bucket_err);
     t->comm_time += herd_now() - t0;
     return rc;
+}
+
+/* The reduced gradient (the same on every rank) is not finite: the loss
+ * diverged. Stop naming the step, or skip it (train.on_nonfinite: skip). */
+static int nonfinite_step(herd_trainer *t, herd_error *err)
+{
+    if (t->cfg->train.on_nonfinite != HERD_NONFINITE_SKIP)
+        return herd_error_set(err, HERD_ERR_RUNTIME,
+                              "train: step %lld (epoch %lld): loss or gradient is not finite "
+                              "(diverged); try a smaller optim.lr, optim.clip_norm, or "
+                              "train.on_nonfinite: skip",
+                              (long long)t->step, (long long)t->epoch + 1);
+    t->skipped_steps++;
+    if (t->rank == 0 && (t->skipped_steps <= 10 || t->skipped_steps % 1000 == 0))
+        herd_warn("step %lld: gradient is not finite; step skipped (%lld so far)",
+                  (long long)t->step, (long long)t->skipped_steps);
+    t->step++;
+    t->step_in_epoch++;
+    return HERD_OK;
 }
 
 static int train_step(herd_trainer *t, herd_error *err)
 {
     herd_model *m = t->model;
+    if (t->reducer == NULL) {
+        int rc = start_reduction(t, err);
+        if (rc != HERD_OK)
+            return rc;
+    }
     double t0 = herd_now();
     herd_batcher_gather(&t->batcher, t->step_in_epoch);
+    t->data_time += herd_now() - t0;
     herd_model_zero_grad(m);
     float scale = 1.0f / (float)t->cfg->train.batch_size;
     double loss = herd_model_loss_and_grad(m, t->batcher.X, t->batcher.y,
                                            (int)t->batcher.local_batch, scale);
     int rc = reduce_gradients(t, err);
+    /* streamed rows: join the prefetch read on every path, before anything else uses HDF5 */
+    herd_error read_err = { 0 };
+    if (herd_batcher_settle(&t->batcher, &read_err) != HERD_OK && rc == HERD_OK)
+        rc = herd_error_set(err, read_err.code, "%s", read_err.msg);
     if (rc != HERD_OK)
         return rc;
     t->grad_norm = herd_clip_grad_norm(m->grads, m->n_params, t->cfg->optim.clip_norm);
     if (!isfinite(t->grad_norm))
-        return herd_error_set(err, HERD_ERR_RUNTIME,
-                              "train: step %lld: gradient is not finite (loss diverged); "
-                              "try a smaller optim.lr or optim.clip_norm",
-                              (long long)t->step);
+        return nonfinite_step(t, err);
     float lr = (float)herd_schedule_lr(&t->schedule, t->step);
     herd_optim_step(t->optim, m->params, m->grads, m->decay_mask, lr);
     t->loss_sum += loss;
@@ -72,21 +226,86 @@ static int train_step(herd_trainer *t, herd_error *err)
     return HERD_OK;
 }
 
+/* Training metrics since the last log point, and the skipped-step count. COLLECTIVE. */
+static int log_training(herd_trainer *t, herd_error *err)
+{
+    int rc = herd_trainer_log_training(t, err);
+    if (rc == HERD_OK && t->cfg->train.on_nonfinite == HERD_NONFINITE_SKIP)
+        rc = herd_trainer_record(t, "train/skipped_steps", (double)t->skipped_steps, err);
+    return rc;
+}
+
+/* A checkpoint is due after this step (train.checkpoint_every_steps); at
+ * the end of an epoch, end_of_epoch writes it. */
+static int steps_checkpoint_due(const herd_trainer *t)
+{
+    int64_t every = t->cfg->train.checkpoint_every_steps;
+    return every > 0 && t->step % every == 0;
+}
+
 static int end_of_epoch(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
-    int rc = herd_trainer_log_training(t, err);
+    int rc = log_training(t, err);
     int last = t->epoch == cfg->train.epochs;
-    if (rc == HERD_OK && cfg->train.eval_every > 0 && t->epoch % cfg->train.eval_every == 0)
+    int best = 0;
+    if (rc == HERD_OK && ((cfg->train.eval_every > 0 && t->epoch % cfg->train.eval_every == 0)
+                          || last)) {
         rc = herd_trainer_evaluate(t, &t->val, t->n_val, "val", err);
-    else if (rc == HERD_OK && last)
-        rc = herd_trainer_evaluate(t, &t->val, t->n_val, "val", err);
-    if (rc == HERD_OK && !last && cfg->train.checkpoint_every > 0
-        && t->epoch % cfg->train.checkpoint_every == 0)
-        rc = save_checkpoint(t, err);
-    if (rc == HERD_OK && t->log != NULL)
-        rc = herd_runlog_flush(t->log, err);
+        if (rc == HERD_OK)
+            rc = judge_best(t, &best, err);
+    }
+    int due = (cfg->train.checkpoint_every > 0 && t->epoch % cfg->train.checkpoint_every == 0)
+              || steps_checkpoint_due(t);
+    if (rc == HERD_OK && best)
+        rc = save_best(t, err);
+    else if (rc == HERD_OK && !last && due)
+        rc = save_checkpoint(t, 0, err);
+    if (rc == HERD_OK)
+        rc = herd_trainer_flush_log(t, err);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+/* Does any rank have a stop signal? Every rank learns the same answer at
+ * the same step, so all stop after the same step. COLLECTIVE (every
+ * STOP_CHECK_EVERY steps). */
+static int agree_on_stop(herd_trainer *t, herd_error *err)
+{
+    if (t->size == 1 || t->step % STOP_CHECK_EVERY != 0) {
+        t->stop_signal = t->size == 1 ? herd_stop_requested() : 0;
+        return HERD_OK;
+    }
+    double sig = (double)herd_stop_requested();
+    herd_comm_watch_enter(t->comm, "stop agreement", t->step);
+    int rc = herd_comm_allreduce_max_f64(t->comm, &sig, 1, err);
+    herd_comm_watch_leave(t->comm);
+    t->stop_signal = (int)sig;
+    return rc;
+}
+
+/* Test hook (HERD_TEST_STALL_RANK / HERD_TEST_STALL_AT_STEP, read at setup):
+ * this rank stops taking part, as a hung rank would, until the job ends. */
+static void maybe_stall(const herd_trainer *t)
+{
+    if (t->rank != t->stall_rank || t->step != t->stall_step)
+        return;
+    herd_warn("test hook: rank %d stalls at step %lld", t->rank, (long long)t->step);
+    for (;;)
+        sleep(60);
+}
+
+/* Stopped by a signal: checkpoint where every rank stands, then end with
+ * HERD_EXIT_PREEMPTED. COLLECTIVE. */
+static int preempt(herd_trainer *t, herd_error *err)
+{
+    int rc = save_checkpoint(t, 0, err);
+    if (rc != HERD_OK)
+        return rc;
+    return herd_error_set(err, HERD_EXIT_PREEMPTED,
+                          "train: stopped by %s after step %lld (epoch %lld, %lld steps into it); "
+                          "checkpoint %s; continue with --resume auto",
+                          herd_stop_signal_name(t->stop_signal), (long long)t->step,
+                          (long long)t->epoch + 1, (long long)t->step_in_epoch, t->checkpoint);
 }
 
 /* Every rank applies the same update to the same reduced gradient, so the
@@ -118,20 +337,28 @@ static int train_loop(herd_trainer *t, herd_error *err)
     while (t->epoch < cfg->train.epochs && rc == HERD_OK) {
         herd_batcher_shuffle(&t->batcher, (uint64_t)cfg->seed, t->epoch, t->rank);
         while (t->step_in_epoch < t->steps_per_epoch && rc == HERD_OK) {
+            rc = agree_on_stop(t, err);
+            if (rc != HERD_OK || t->stop_signal)
+                break;
+            maybe_stall(t);
             rc = train_step(t, err);
             if (rc == HERD_OK && t->steps_since_log == cfg->train.log_every)
-                rc = herd_trainer_log_training(t, err);
+                rc = log_training(t, err);
+            if (rc == HERD_OK && steps_checkpoint_due(t) && t->step_in_epoch < t->steps_per_epoch)
+                rc = save_checkpoint(t, 0, err);
         }
-        if (rc != HERD_OK)
+        if (rc != HERD_OK || t->stop_signal)
             break;
         t->epoch++;
         t->step_in_epoch = 0;
         rc = end_of_epoch(t, err);
     }
+    if (rc == HERD_OK && t->stop_signal)
+        return preempt(t, err);
     if (rc == HERD_OK)
         rc = check_replicas(t, err);
     if (rc == HERD_OK)
-        rc = save_checkpoint(t, err);
+        rc = save_checkpoint(t, 0, err);
     if (rc == HERD_OK)
         rc = herd_trainer_evaluate(t, &t->test, t->n_test, "test", err);
     return rc;
@@ -140,13 +367,20 @@ static int train_loop(herd_trainer *t, herd_error *err)
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,
                herd_error *err)
 {
-    herd_trainer t = { .comm = comm, .cfg = cfg, .opt = opt };
+    herd_trainer t = { .comm = comm, .cfg = cfg, .opt = opt, .saved_step = -1, .best_step = -1,
+                       .stall_rank = -1, .stall_step = -1 };
     t.rank = herd_comm_rank(comm);
     t.size = herd_comm_size(comm);
+    herd_stop_watch_signals();
     int rc = herd_trainer_setup(&t, err);
     if (rc == HERD_OK)
+        rc = herd_trainer_watch(&t, err);
+    if (rc == HERD_OK)
         rc = train_loop(&t, err);
-    const char *status = rc == HERD_OK ? HERD_RUN_FINISHED : HERD_RUN_FAILED;
+    if (rc == HERD_OK)  /* the config's eval: section, on data.test (runtime/eval/evaluate.h) */
+        rc = herd_evaluate_after_training(comm, cfg, t.checkpoint, t.log, herd_now() - t.started, err);
+    const char *status = rc == HERD_OK ? HERD_RUN_FINISHED
+                         : rc == HERD_EXIT_PREEMPTED ? HERD_RUN_PREEMPTED : HERD_RUN_FAILED;
     herd_trainer_write_summary(&t, status, err);
     herd_error end_err = { 0 };
     if (herd_runlog_end(t.log, status, &end_err) != HERD_OK && rc == HERD_OK)

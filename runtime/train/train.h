@@ -6,9 +6,12 @@
  *     gather batch -> zero grads -> forward+backward -> allreduce grads
  *     -> clip -> identical optimizer update on every rank -> log
  * with evaluation every train.eval_every epochs, checkpoints every
- * train.checkpoint_every epochs and at the end, and a test evaluation last.
+ * train.checkpoint_every epochs, every train.checkpoint_every_steps steps
+ * and at the end, and a test evaluation last.
  * Rank 0 writes the experiment log and checkpoints. Errors seen by any rank
  * are agreed on (herd_comm_agree) so all ranks return the same error.
+ * SIGUSR1/SIGUSR2/SIGTERM stop every rank after the same step with a
+ * checkpoint: herd_train then returns HERD_EXIT_PREEMPTED (run PREEMPTED).
  */
 #ifndef HERD_TRAIN_H
 #define HERD_TRAIN_H
@@ -21,6 +24,7 @@ typedef struct herd_train_options {
     const char *resume;        /* NULL, a checkpoint path, or "auto" */
     const char *summary_json;  /* NULL, or where rank 0 writes the summary */
     const char *command;       /* the command line, for the record */
+    const char *parent_id;     /* NULL, or the run this one derives from (runs reproduce) */
 } herd_train_options;
 
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,

@@ -9,6 +9,7 @@
 #define HERD_TRAINER_H
 
 #include "comm/comm.h"
+#include "comm/reduce.h"
 #include "config/config.h"
 #include "data/dataset.h"
 #include "data/preprocess.h"
@@ -17,6 +18,7 @@
 #include "nn/schedule.h"
 #include "topo/topo.h"
 #include "track/runlog.h"
+#include "track/sysmetrics.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
 #include "train/train.h"
@@ -39,11 +41,24 @@ typedef struct herd_trainer {
     herd_optim *optim;
     herd_schedule schedule;
     herd_batcher batcher;
+    herd_comm_reducer *reducer;           /* comm.algorithm; built at the first step */
+    herd_comm_buckets *buckets;           /* gradient buckets over model->grads */
+    herd_error bucket_err;                /* first failure inside the grad_ready hook */
     float *pred;                          /* max_batch x predict width */
 
     int64_t steps_per_epoch;
     int64_t step, epoch, step_in_epoch;   /* position: next step to run */
     herd_checkpoint *resume_from;
+
+    /* fault tolerance (train.c): scheduled and best checkpoints, stops, divergence */
+    int64_t saved_step;                   /* step of the last checkpoint written; -1 none */
+    int64_t skipped_steps;                /* non-finite steps skipped (train.on_nonfinite: skip) */
+    double best_value;                    /* train.keep_best: best value so far */
+    int64_t best_step;                    /* the step of best.h5; -1 none */
+    int stop_signal;                      /* the signal all ranks agreed to stop for; 0 none */
+    int reducing;                         /* inside this step's gradient allreduce (watchdog) */
+    int64_t stall_rank, stall_step;       /* test hook HERD_TEST_STALL_RANK/_AT_STEP; -1 off */
+    char run_file[4200];                  /* rank 0: the run's SQLite file (watchdog hook) */
 
     herd_runlog *log;                     /* rank 0 only */
     char run_id[33];
@@ -51,8 +66,14 @@ typedef struct herd_trainer {
 
     /* running figures between log lines */
     double loss_sum, rows_sum, step_time, comm_time, grad_norm;
+    double data_time;                     /* gathering batches since the last log point */
     int64_t steps_since_log;
     double started;
+
+    /* system metrics (report.c): the sample they are measured from */
+    herd_proc_sample sys_prev;
+    double load_time;                     /* seconds loading this rank's shards */
+    double track_time;                    /* seconds spent logging (rank 0: writes too) */
 
     /* the last value of every metric, for the summary */
     int n_recorded;
@@ -63,6 +84,13 @@ typedef struct herd_trainer {
 /* setup.c */
 int herd_trainer_setup(herd_trainer *t, herd_error *err);      /* COLLECTIVE */
 void herd_trainer_teardown(herd_trainer *t);
+/* resilience.c */
+/* Check train.keep_best, read the test hooks, start the collective watchdog
+ * (comm.timeout_s; rank 0's hook marks the run FAILED). COLLECTIVE. */
+int herd_trainer_watch(herd_trainer *t, herd_error *err);
+/* After restore_state: skipped steps, best so far, and the checks and
+ * adjustments for resuming on a different number of ranks. */
+int herd_trainer_restore_progress(herd_trainer *t, herd_error *err);
 
 /* report.c */
 /* Remember a metric's latest value; rank 0 also writes it to the run log. */
@@ -72,7 +100,27 @@ int herd_trainer_log_training(herd_trainer *t, herd_error *err);
 /* Evaluate rows (this rank's shard of total) and log <prefix>/<metric>. COLLECTIVE. */
 int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
                           const char *prefix, herd_error *err);
+/* Write rank 0's buffered metrics now (end of epoch), counted as logging time. */
+int herd_trainer_flush_log(herd_trainer *t, herd_error *err);
 /* Rank 0 writes the summary JSON when asked for. */
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err);
+
+/* provenance.c */
+/* The run record beyond the run row: per-rank bindings, CPU model,
+ * datasets, library versions (version_info); rank 0 writes them with
+ * herd_runlog_set_record, and logs data/load_ms. COLLECTIVE. */
+int herd_trainer_record_provenance(herd_trainer *t, herd_error *err);
+/* git_commit and git_dirty of the checkout herd runs in (`git rev-parse
+ * HEAD`, `git status --porcelain` in the current folder), else the build's
+ * own commit and dirty 0. Rank 0 only (runs git). */
+void herd_trainer_git_state(char *commit, size_t size, int *dirty);
+/* "herd 0.1.0; Open MPI v4.1.4; ..." for the run row's versions column. */
+char *herd_trainer_versions_text(void);
+
+/* samples.c */
+/* Log track.samples fixed validation rows (drawn from the seed) with their
+ * predictions, for the evaluation at the current step. COLLECTIVE. */
+int herd_trainer_log_samples(herd_trainer *t, const herd_rows *rows, int64_t total,
+                             herd_error *err);
 
 #endif

@@ -1,0 +1,173 @@
+/* cmd_eval.c - `herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]
+ *              [--json OUT] [--html OUT] [--gate]`.
+ *
+ * Evaluates a checkpoint on every row of FILE.h5, data-parallel over the
+ * ranks of the job (each rank predicts its shard; runtime/eval/evaluate.h).
+ * EVAL.yaml is any config (a training config with an `eval:` section, or a
+ * file holding only `eval:`); key=value overrides its keys. Rank 0 loads and
+ * validates it and broadcasts the canonical text, as `herd train` does.
+ *
+ * How to add a section to the evaluation (slices, behavioural tests, gate,
+ * ...): the command does not change. Write runtime/eval/<name>.c with
+ * `int herd_eval_<name>(herd_eval_ctx *ctx, cJSON *out, herd_error *err)`,
+ * declare it in runtime/eval/evaluate.h, add one row to the `sections` table
+ * in runtime/eval/evaluate.c (order matters: a gate goes after what it
+ * reads), add the file to herd_eval in CMakeLists.txt and its eval.<name>.*
+ * keys to runtime/config/schema.c. The same section then also runs at the
+ * end of training. Output formats (--html) are written in evaluate.c's
+ * write_outputs() from the finished result object. A sub-command such as
+ * `herd eval learning-curve` is dispatched at the top of herd_cmd_eval.
+ */
+#include "commands.h"
+#include "comm/comm.h"
+#include "config/config.h"
+#include "core/mem.h"
+#include "eval/evaluate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage =
+    "usage: herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]\n"
+    "                 [--json OUT.json] [--html OUT.html] [--gate]\n"
+    "\n"
+    "Evaluate a checkpoint on every row of FILE.h5, data-parallel over the ranks\n"
+    "of the job: metrics, baselines, threshold trade-offs, calibration (and\n"
+    "recalibration stored in the checkpoint), conformal sets, selective\n"
+    "prediction. The result goes to the experiment log as a new run linked to\n"
+    "the checkpoint's run. Keys eval.* are listed in docs/config.md; the JSON in\n"
+    "docs/evaluation.md.\n"
+    "\n"
+    "  EVAL.yaml         config with an eval: section (a training config works)\n"
+    "  key=value         override a config key, e.g. eval.conformal.alpha=0.05\n"
+    "  --json OUT.json   write the result object\n"
+    "  --html OUT.html   write a self-contained report page\n"
+    "  --gate            exit non-zero when the gate (eval.gate.*) fails\n";
+
+typedef struct eval_args {
+    const char *config;
+    const char **overrides;   /* [0] = "data.train=<FILE>" so an eval-only file validates */
+    int n_overrides;
+    herd_eval_request req;
+} eval_args;
+
+static int parse_option(int argc, char **argv, int *i, eval_args *a, herd_error *err)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--gate") == 0) {
+        a->req.gate = 1;
+        return HERD_OK;
+    }
+    if (strcmp(arg, "--data") != 0 && strcmp(arg, "--json") != 0 && strcmp(arg, "--html") != 0)
+        return herd_error_set(err, HERD_ERR_USAGE, "eval: unknown option '%s' (see herd eval --help)", arg);
+    if (*i + 1 >= argc)
+        return herd_error_set(err, HERD_ERR_USAGE, "eval: %s needs a value", arg);
+    const char *value = argv[++*i];
+    if (strcmp(arg, "--data") == 0)
+        a->req.data = value;
+    else if (strcmp(arg, "--json") == 0)
+        a->req.json_out = value;
+    else
+        a->req.html_out = value;
+    return HERD_OK;
+}
+
+static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
+{
+    a->overrides = herd_calloc((size_t)argc + 1, sizeof *a->overrides);
+    a->n_overrides = 1;
+    int rc = HERD_OK;
+    for (int i = 1; i < argc && rc == HERD_OK; i++) {
+        const char *arg = argv[i];
+        if (arg[0] == '-')
+            rc = parse_option(argc, argv, &i, a, err);
+        else if (strchr(arg, '=') != NULL)
+            a->overrides[a->n_overrides++] = arg;
+        else if (a->req.checkpoint == NULL)
+            a->req.checkpoint = arg;
+        else if (a->config == NULL)
+            a->config = arg;
+        else
+            rc = herd_error_set(err, HERD_ERR_USAGE, "eval: unexpected argument '%s'", arg);
+    }
+    if (rc == HERD_OK && (a->req.checkpoint == NULL || a->req.data == NULL))
+        rc = herd_error_set(err, HERD_ERR_USAGE, "eval: need CHECKPOINT and --data FILE.h5 (see herd eval --help)");
+    return rc;
+}
+
+/* Rank 0 loads (the defaults when no file is given); all ranks get its canonical text. */
+static int load_config(herd_comm *comm, eval_args *a, herd_config **cfg, herd_error *err)
+{
+    char *canonical = NULL;
+    char *train_override = herd_calloc(strlen(a->req.data) + 16, 1);
+    sprintf(train_override, "data.train=%s", a->req.data);
+    a->overrides[0] = train_override;
+    int rc = HERD_OK;
+    if (herd_comm_rank(comm) == 0 && a->config != NULL)
+        rc = herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
+    else if (herd_comm_rank(comm) == 0) {
+        *cfg = herd_config_defaults();
+        for (int i = 0; i < a->n_overrides && rc == HERD_OK; i++)
+            rc = herd_config_override(*cfg, a->overrides[i], err);
+    }
+    if (rc == HERD_OK && herd_comm_rank(comm) == 0)
+        canonical = herd_strdup((*cfg)->canonical);
+    free(train_override);
+    a->overrides[0] = NULL;
+    if (herd_comm_agree(comm, err) != HERD_OK)
+        return err->code;
+    rc = herd_comm_bcast_string(comm, &canonical, 0, err);
+    if (rc == HERD_OK && herd_comm_rank(comm) != 0)
+        rc = herd_config_from_canonical(canonical, cfg, err);
+    free(canonical);
+    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+static char *join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *text = herd_calloc(n, 1);
+    strcat(text, "herd");
+    for (int i = 0; i < argc; i++) {
+        strcat(text, " ");
+        strcat(text, argv[i]);
+    }
+    return text;
+}
+
+int herd_cmd_eval(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "learning-curve") == 0)
+        return herd_cmd_eval_learning_curve(argc - 1, argv + 1);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    herd_error err = { 0 };
+    herd_comm *comm = NULL;
+    herd_config *cfg = NULL;
+    eval_args a = { 0 };
+    if (herd_comm_init(&argc, &argv, &comm, &err) != HERD_OK) {
+        herd_error_print(&err);
+        return err.code;
+    }
+    int rc = parse_args(argc, argv, &a, &err);
+    if (rc == HERD_OK)
+        rc = load_config(comm, &a, &cfg, &err);
+    a.req.command = join_command(argc, argv);
+    a.req.cfg = cfg;
+    a.req.train_seconds = -1;
+    if (rc == HERD_OK)
+        rc = herd_evaluate(comm, &a.req, NULL, &err);
+    if (rc != HERD_OK && herd_comm_rank(comm) == 0)
+        herd_error_print(&err);
+    herd_config_free(cfg);
+    free((void *)a.req.command);
+    free(a.overrides);
+    herd_comm_finalize(comm);
+    return rc;
+}

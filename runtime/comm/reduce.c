@@ -1,0 +1,316 @@
+/* reduce.c - allreduce algorithms (mpi, shm, hier) and gradient buckets.
+ *
+ * The shared-memory path: the ranks of a host share one window laid out as
+ *     [barrier][in: local_size pieces of PIECE floats][out: PIECE floats]
+ * A sum runs in rounds of up to PIECE floats (a few hundred KB, so a round
+ * stays in cache): every rank copies its piece into in[local_rank]; barrier;
+ * rank q sums slice q of the piece over in[0..L) in rank order into out
+ * (reduce-scatter); [hier: barrier; the host's leader allreduces out with
+ * the other leaders]; barrier; every rank copies out back (allgather). The
+ * barrier is a sense counter in the window, spun on with C11 atomics and
+ * sched_yield, so it also behaves when ranks outnumber cores.
+ */
+#include "comm/reduce.h"
+#include "comm/comm_impl.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLICE_FLOATS (32 * 1024)     /* each rank's share of a round: 128 KB */
+#define SPINS_BEFORE_YIELD 2000
+
+typedef struct shm_barrier {
+    _Atomic int count;
+    char pad[60];
+    _Atomic int generation;
+    char pad2[60];
+} shm_barrier;
+
+struct herd_comm_reducer {
+    herd_comm *comm;
+    int algorithm;
+    MPI_Win win;
+    MPI_Comm leaders;          /* local rank 0 of every host; MPI_COMM_NULL elsewhere */
+    int n_leaders;
+    shm_barrier *barrier;
+    float *in;                 /* local_size x piece */
+    float *out;                /* piece */
+    size_t piece;              /* floats per round: local_size x SLICE_FLOATS */
+};
+
+static int mpi_error(herd_error *err, int rc, const char *call)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, text, &len);
+    return herd_error_set(err, HERD_ERR_RUNTIME, "comm: [rank %d] %s failed: %s",
+                          herd_log_rank(), call, text);
+}
+
+#define TRY_MPI(call)                                      \
+    do {                                                   \
+        int mpi_rc_ = (call);                              \
+        if (mpi_rc_ != MPI_SUCCESS) {                      \
+            rc = mpi_error(err, mpi_rc_, #call);           \
+            goto done;                                     \
+        }                                                  \
+    } while (0)
+
+const char *herd_comm_algorithm_name(int algorithm)
+{
+    static const char *const names[] = { "auto", "mpi", "shm", "hier" };
+    return algorithm >= 0 && algorithm <= 3 ? names[algorithm] : "unknown";
+}
+
+int herd_comm_reducer_algorithm(const herd_comm_reducer *r) { return r->algorithm; }
+
+static void barrier_wait(shm_barrier *b, int parties)
+{
+    int gen = atomic_load(&b->generation);
+    if (atomic_fetch_add(&b->count, 1) == parties - 1) {
+        atomic_store(&b->count, 0);
+        atomic_fetch_add(&b->generation, 1);
+        return;
+    }
+    for (long spins = 0; atomic_load(&b->generation) == gen; spins++)
+        if (spins > SPINS_BEFORE_YIELD)
+            sched_yield();
+}
+
+/* auto -> a concrete algorithm from where the ranks run. COLLECTIVE. */
+static int resolve(herd_comm *c, int algorithm, int *out, herd_error *err)
+{
+    int rc = HERD_OK;
+    int most = c->local_size;
+    TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_INT, MPI_MAX, c->world));
+    int one_host = c->local_size == c->size;
+    if (algorithm == HERD_ALLREDUCE_SHM && !one_host)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "comm.algorithm: shm needs every rank on one host (this job "
+                              "spans several); use hier or auto");
+    if (algorithm == HERD_ALLREDUCE_AUTO)
+        algorithm = c->size == 1 || most == 1 ? HERD_ALLREDUCE_MPI
+                    : one_host ? HERD_ALLREDUCE_SHM : HERD_ALLREDUCE_HIER;
+    *out = algorithm;
+done:
+    return rc;
+}
+
+/* The host's shared window and the leaders' communicator. COLLECTIVE. */
+static int attach_shared(herd_comm_reducer *r, herd_error *err)
+{
+    herd_comm *c = r->comm;
+    int rc = HERD_OK;
+    r->piece = (size_t)c->local_size * SLICE_FLOATS;
+    size_t bytes = sizeof(shm_barrier) + ((size_t)c->local_size + 1) * r->piece * sizeof(float);
+    void *base = NULL;
+    MPI_Aint size = 0;
+    int unit = 0;
+    TRY_MPI(MPI_Win_allocate_shared(c->local_rank == 0 ? (MPI_Aint)bytes : 0, 1, MPI_INFO_NULL,
+                                    c->node, &base, &r->win));
+    TRY_MPI(MPI_Win_shared_query(r->win, 0, &size, &unit, &base));
+    r->barrier = base;
+    r->in = (float *)((char *)base + sizeof(shm_barrier));
+    r->out = r->in + (size_t)c->local_size * r->piece;
+    if (c->local_rank == 0)
+        memset(base, 0, sizeof(shm_barrier));
+    TRY_MPI(MPI_Comm_split(c->world, c->local_rank == 0 ? 0 : MPI_UNDEFINED, c->rank,
+                           &r->leaders));
+    r->n_leaders = 1;
+    if (r->leaders != MPI_COMM_NULL)
+        TRY_MPI(MPI_Comm_size(r->leaders, &r->n_leaders));
+    TRY_MPI(MPI_Barrier(c->node));  /* the barrier is zeroed before anyone uses it */
+done:
+    return rc;
+}
+
+int herd_comm_reducer_create(herd_comm *c, int algorithm, herd_comm_reducer **out,
+                             herd_error *err)
+{
+    herd_comm_reducer *r = herd_calloc(1, sizeof *r);
+    r->comm = c;
+    r->win = MPI_WIN_NULL;
+    r->leaders = MPI_COMM_NULL;
+    int rc = resolve(c, algorithm, &r->algorithm, err);
+    if (rc == HERD_OK && r->algorithm != HERD_ALLREDUCE_MPI)
+        rc = attach_shared(r, err);
+    if (rc != HERD_OK) {
+        herd_comm_reducer_free(r);
+        r = NULL;
+    }
+    *out = r;
+    return rc;
+}
+
+void herd_comm_reducer_free(herd_comm_reducer *r)
+{
+    if (r == NULL)
+        return;
+    if (r->leaders != MPI_COMM_NULL)
+        MPI_Comm_free(&r->leaders);
+    if (r->win != MPI_WIN_NULL)
+        MPI_Win_free(&r->win);
+    free(r);
+}
+
+/* out[lo, hi) = in[0][i] + in[1][i] + ... in rank order. */
+static void sum_slice(float *restrict out, const float *in, size_t stride, int parties,
+                      size_t lo, size_t hi)
+{
+    const float *restrict a = in + lo;
+    float *restrict o = out + lo;
+    size_t n = hi - lo;
+    if (parties == 1) {
+        memcpy(o, a, n * sizeof(float));
+        return;
+    }
+    const float *restrict b = in + stride + lo;
+    for (size_t i = 0; i < n; i++)
+        o[i] = a[i] + b[i];
+    for (int q = 2; q < parties; q++) {
+        const float *restrict x = in + (size_t)q * stride + lo;
+        for (size_t i = 0; i < n; i++)
+            o[i] += x[i];
+    }
+}
+
+/* One round over k <= piece floats of buf. COLLECTIVE over the host. */
+static int shm_round(herd_comm_reducer *r, float *buf, size_t k, herd_error *err)
+{
+    herd_comm *c = r->comm;
+    int L = c->local_size, rc = HERD_OK;
+    memcpy(r->in + (size_t)c->local_rank * r->piece, buf, k * sizeof(float));
+    barrier_wait(r->barrier, L);
+    size_t slice = (k + (size_t)L - 1) / (size_t)L;
+    size_t lo = (size_t)c->local_rank * slice;
+    size_t hi = lo + slice < k ? lo + slice : k;
+    if (lo < hi)
+        sum_slice(r->out, r->in, r->piece, L, lo, hi);
+    if (r->algorithm == HERD_ALLREDUCE_HIER && r->n_leaders > 1) {
+        barrier_wait(r->barrier, L);
+        if (r->leaders != MPI_COMM_NULL)
+            TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, r->out, (int)k, MPI_FLOAT, MPI_SUM, r->leaders));
+    }
+done:
+    /* every rank reaches the last barrier, even after a failure, so none hangs */
+    barrier_wait(r->barrier, L);
+    memcpy(buf, r->out, k * sizeof(float));
+    return rc;
+}
+
+static int mpi_sum(herd_comm_reducer *r, float *buf, size_t n, herd_error *err)
+{
+    int rc = HERD_OK;
+    const size_t most = (size_t)1 << 30;
+    for (size_t at = 0; at < n; at += most) {
+        size_t k = n - at < most ? n - at : most;
+        TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, buf + at, (int)k, MPI_FLOAT, MPI_SUM, r->comm->world));
+    }
+done:
+    return rc;
+}
+
+int herd_comm_reducer_sum(herd_comm_reducer *r, float *buf, size_t n, herd_error *err)
+{
+    int rc = HERD_OK;
+    if (r->comm->size == 1 || n == 0)
+        return HERD_OK;
+    if (r->algorithm == HERD_ALLREDUCE_MPI)
+        return mpi_sum(r, buf, n, err);
+    for (size_t at = 0; at < n && rc == HERD_OK; at += r->piece)
+        rc = shm_round(r, buf + at, n - at < r->piece ? n - at : r->piece, err);
+    return rc;
+}
+
+/* ---- gradient buckets ---- */
+
+struct herd_comm_buckets {
+    herd_comm_reducer *reducer;
+    float *buf;
+    size_t n, bucket;
+    size_t ready_lo;           /* buf[ready_lo, n) is final */
+    size_t launched_lo;        /* buf[launched_lo, n) is reduced or in flight */
+    MPI_Request *reqs;         /* in-flight MPI_Iallreduce of the mpi algorithm */
+    int n_reqs, cap_reqs;
+};
+
+herd_comm_buckets *herd_comm_buckets_create(herd_comm_reducer *r, float *buf, size_t n,
+                                            size_t bucket_floats)
+{
+    herd_comm_buckets *b = herd_calloc(1, sizeof *b);
+    b->reducer = r;
+    b->buf = buf;
+    b->n = n;
+    b->bucket = bucket_floats > 0 ? bucket_floats : 1;
+    /* every bucket but the last holds >= bucket floats, and each Iallreduce
+     * holds < 2^30 of them */
+    b->cap_reqs = (int)(n / b->bucket + n / ((size_t)1 << 30) + 2);
+    b->reqs = herd_calloc((size_t)b->cap_reqs, sizeof *b->reqs);
+    b->ready_lo = b->launched_lo = n;
+    return b;
+}
+
+void herd_comm_buckets_free(herd_comm_buckets *b)
+{
+    if (b == NULL)
+        return;
+    free(b->reqs);
+    free(b);
+}
+
+/* Reduce buf[ready_lo, launched_lo): MPI starts it, shm/hier do it now. */
+static int launch(herd_comm_buckets *b, herd_error *err)
+{
+    herd_comm_reducer *r = b->reducer;
+    size_t lo = b->ready_lo, n = b->launched_lo - b->ready_lo;
+    int rc = HERD_OK;
+    b->launched_lo = lo;
+    if (n == 0 || r->comm->size == 1)
+        return HERD_OK;
+    if (r->algorithm != HERD_ALLREDUCE_MPI)
+        return herd_comm_reducer_sum(r, b->buf + lo, n, err);
+    const size_t most = (size_t)1 << 30;
+    for (size_t at = 0; at < n; at += most) {
+        size_t k = n - at < most ? n - at : most;
+        HERD_ASSERT(b->n_reqs < b->cap_reqs);
+        TRY_MPI(MPI_Iallreduce(MPI_IN_PLACE, b->buf + lo + at, (int)k, MPI_FLOAT, MPI_SUM,
+                               r->comm->world, &b->reqs[b->n_reqs++]));
+    }
+done:
+    return rc;
+}
+
+int herd_comm_buckets_ready(herd_comm_buckets *b, size_t offset, size_t count,
+                            herd_error *err)
+{
+    HERD_ASSERT(offset + count == b->ready_lo);
+    b->ready_lo = offset;
+    int rc = HERD_OK;
+    if (b->n_reqs > 0) {       /* let Open MPI move the buckets in flight */
+        int flag = 0;
+        TRY_MPI(MPI_Testall(b->n_reqs, b->reqs, &flag, MPI_STATUSES_IGNORE));
+    }
+    if (b->launched_lo - b->ready_lo >= b->bucket)
+        rc = launch(b, err);
+done:
+    return rc;
+}
+
+int herd_comm_buckets_finish(herd_comm_buckets *b, herd_error *err)
+{
+    int rc = HERD_OK;
+    b->ready_lo = 0;
+    rc = launch(b, err);
+    if (b->n_reqs > 0) {
+        int wrc = MPI_Waitall(b->n_reqs, b->reqs, MPI_STATUSES_IGNORE);
+        if (wrc != MPI_SUCCESS && rc == HERD_OK)
+            rc = mpi_error(err, wrc, "MPI_Waitall");
+    }
+    b->n_reqs = 0;
+    b->ready_lo = b->launched_lo = b->n;
+    return rc;
+}

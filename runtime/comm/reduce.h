@@ -1,0 +1,76 @@
+/* reduce.h - allreduce algorithms and gradient buckets.
+ *
+ * A reducer sums float buffers over all ranks with one of three algorithms
+ * (config key comm.algorithm):
+ *   mpi   MPI_Allreduce on the world communicator;
+ *   shm   ranks of one host reduce through an MPI-3 shared-memory window:
+ *         each round copies a cache-sized piece in, every rank sums its own
+ *         slice of it over all ranks (reduce-scatter), and every rank copies
+ *         the summed piece out (allgather);
+ *   hier  shm inside each host, then MPI_Allreduce among one leader per host
+ *         on the host's summed piece, then shm copy-out.
+ *   auto  shm when all ranks share one host, hier when several hosts and
+ *         some host runs more than one rank, mpi otherwise.
+ *
+ * Results: shm and hier add the ranks of a host in local-rank order, so a
+ * given algorithm and rank placement give bitwise-identical results run to
+ * run, on every rank. Against MPI_Allreduce they agree bitwise on 2 ranks
+ * (a + b == b + a) and within float rounding otherwise (the order of the
+ * additions differs).
+ *
+ * Buckets overlap the gradient allreduce with backward, as PyTorch DDP does:
+ * the model reports gradient ranges as they become final (last layer first,
+ * so the ranges arrive from the top of the buffer down); once a bucket's
+ * worth of floats is ready it is reduced (mpi: MPI_Iallreduce, progressed at
+ * each later report; shm/hier: reduced at once while the bucket is still in
+ * cache), and finish reduces what is left and waits for all of it.
+ */
+#ifndef HERD_COMM_REDUCE_H
+#define HERD_COMM_REDUCE_H
+
+#include "comm/comm.h"
+
+#include <stddef.h>
+
+enum {
+    HERD_ALLREDUCE_AUTO = 0,
+    HERD_ALLREDUCE_MPI = 1,
+    HERD_ALLREDUCE_SHM = 2,
+    HERD_ALLREDUCE_HIER = 3
+};
+
+typedef struct herd_comm_reducer herd_comm_reducer;
+
+/* Build a reducer for comm with algorithm (HERD_ALLREDUCE_*; auto picks from
+ * the placement of the ranks). shm needs every rank on one host
+ * (HERD_ERR_USAGE otherwise). Allocates the node's shared window. The caller
+ * owns *out (herd_comm_reducer_free). COLLECTIVE. */
+int herd_comm_reducer_create(herd_comm *c, int algorithm, herd_comm_reducer **out,
+                             herd_error *err);
+/* Free the reducer and its window; safe on NULL. COLLECTIVE. */
+void herd_comm_reducer_free(herd_comm_reducer *r);
+/* The algorithm in use (never auto). */
+int herd_comm_reducer_algorithm(const herd_comm_reducer *r);
+/* "auto" | "mpi" | "shm" | "hier". */
+const char *herd_comm_algorithm_name(int algorithm);
+
+/* Sum buf[0..n) over all ranks in place. COLLECTIVE. */
+int herd_comm_reducer_sum(herd_comm_reducer *r, float *buf, size_t n, herd_error *err);
+
+typedef struct herd_comm_buckets herd_comm_buckets;
+
+/* Buckets of about bucket_floats floats (>= 1) over buf[0..n), which the
+ * caller keeps alive. The caller owns the result (herd_comm_buckets_free). */
+herd_comm_buckets *herd_comm_buckets_create(herd_comm_reducer *r, float *buf, size_t n,
+                                            size_t bucket_floats);
+void herd_comm_buckets_free(herd_comm_buckets *b);
+/* buf[offset..offset+count) is final for this step. Ranges must arrive from
+ * the top of the buffer down without gaps, the same on every rank.
+ * May reduce a bucket. COLLECTIVE (same calls on every rank). */
+int herd_comm_buckets_ready(herd_comm_buckets *b, size_t offset, size_t count,
+                            herd_error *err);
+/* Reduce whatever is not yet reduced, wait for every bucket, and rearm for
+ * the next step. Afterwards buf holds the sum over ranks. COLLECTIVE. */
+int herd_comm_buckets_finish(herd_comm_buckets *b, herd_error *err);
+
+#endif

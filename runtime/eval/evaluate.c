@@ -1,0 +1,391 @@
+/* evaluate.c - the evaluation job: inputs, predictions, sections, outputs.
+ *
+ * herd_evaluate reads the checkpoint and this rank's shard of the dataset,
+ * predicts it once (timed: inference latency and throughput), runs each row
+ * of `sections` below on the same context, then rank 0 stores the fitted
+ * recalibration in the checkpoint, logs the numbers to the experiment log
+ * (eval/<section>/<key>) and writes the JSON. Sections are independent
+ * files; adding one is adding a row here (see evaluate.h).
+ */
+#include "eval/evaluate.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timer.h"
+#include "core/version.h"
+#include "data/shard.h"
+#include "track/index.h"
+#include "track/runlog.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct eval_section {
+    const char *name;
+    int (*run)(herd_eval_ctx *ctx, cJSON *out, herd_error *err);
+    int (*wanted)(const herd_eval_ctx *ctx);   /* NULL: always */
+} eval_section;
+
+static int want_threshold(const herd_eval_ctx *ctx) { return ctx->task == HERD_TASK_BINARY; }
+static int want_baselines(const herd_eval_ctx *ctx) { return ctx->cfg->eval.baselines.enabled; }
+static int want_conformal(const herd_eval_ctx *ctx) { return ctx->cfg->eval.conformal.enabled; }
+static int want_classifier(const herd_eval_ctx *ctx) { return ctx->task != HERD_TASK_REGRESSION; }
+static int want_slices(const herd_eval_ctx *ctx) { return strcmp(ctx->cfg->eval.slices, "[]") != 0; }
+static int want_tests(const herd_eval_ctx *ctx)
+{
+    const herd_config *cfg = ctx->cfg;
+    return strcmp(cfg->eval.tests.perturbation, "{}") != 0 ||
+           strcmp(cfg->eval.tests.invariance, "[]") != 0 || strcmp(cfg->eval.tests.directional, "[]") != 0;
+}
+
+/* In order: a later section may read what an earlier one put in the result. */
+static const eval_section sections[] = {
+    { "metrics", herd_eval_metrics, NULL },
+    { "baselines", herd_eval_baselines, want_baselines },
+    { "threshold", herd_eval_threshold, want_threshold },
+    { "calibration", herd_eval_calibration, want_classifier },
+    { "conformal", herd_eval_conformal, want_conformal },
+    { "selective", herd_eval_selective, want_classifier },
+    { "slices", herd_eval_slices, want_slices },
+    { "tests", herd_eval_tests, want_tests },
+    { "gate", herd_eval_gate, NULL },   /* reads all of the above */
+};
+
+/* ---- inputs ---- */
+
+static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
+{
+    const herd_model_spec *spec = &ctx->ck->spec;
+    const herd_eval_request *req = ctx->req;
+    if (ctx->info->cols != spec->n_in)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d",
+                              req->data, (long long)ctx->info->cols, spec->n_in);
+    if (ctx->info->task != spec->task)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: task %s, the model is %s", req->data,
+                              herd_task_name(ctx->info->task), herd_task_name(spec->task));
+    if (spec->task != HERD_TASK_REGRESSION && ctx->info->n_classes != spec->n_classes)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %d classes, the model has %d", req->data,
+                              ctx->info->n_classes, spec->n_classes);
+    if (ctx->info->rows < ctx->size)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld rows for %d ranks", req->data,
+                              (long long)ctx->info->rows, ctx->size);
+    return herd_dataset_check_labels(ctx->ds, err);
+}
+
+static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
+{
+    int rc = herd_checkpoint_read(ctx->req->checkpoint, &ctx->ck, err);
+    if (rc == HERD_OK)
+        rc = herd_dataset_open(ctx->req->data, &ctx->ds, err);
+    if (rc == HERD_OK) {
+        ctx->info = herd_dataset_get_info(ctx->ds);
+        rc = check_inputs(ctx, err);
+    }
+    if (rc == HERD_OK)
+        rc = herd_dataset_feature_names(ctx->ds, &ctx->feature_names, err);
+    if (rc == HERD_OK)
+        rc = herd_model_create(&ctx->ck->spec, HERD_EVAL_CHUNK, 0, &ctx->model, err);
+    if (rc == HERD_OK)
+        rc = herd_checkpoint_restore_model(ctx->ck, ctx->model, err);
+    if (rc == HERD_OK) {
+        ctx->task = ctx->ck->spec.task;
+        ctx->n_classes = ctx->task == HERD_TASK_REGRESSION ? 0 : ctx->ck->spec.n_classes;
+        ctx->width = ctx->task == HERD_TASK_REGRESSION ? 1 : ctx->n_classes;
+    }
+    return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+static int load_shard(herd_eval_ctx *ctx, herd_error *err)
+{
+    int64_t lo, hi, cols = ctx->info->cols;
+    ctx->n_total = ctx->info->rows;
+    herd_shard_range(ctx->n_total, ctx->rank, ctx->size, &lo, &hi);
+    ctx->first = lo;
+    ctx->n = hi - lo;
+    ctx->X = herd_alloc_aligned((size_t)(ctx->n * cols + 1) * sizeof(float));
+    ctx->y = herd_malloc((size_t)(ctx->n + 1) * sizeof(float));
+    ctx->prob = herd_malloc((size_t)(ctx->n * ctx->width + 1) * sizeof(float));
+    ctx->calib = herd_malloc((size_t)(ctx->n + 1));
+    for (int64_t i = 0; i < ctx->n; i++)
+        ctx->calib[i] = (uint8_t)herd_shard_is_val_carve((uint64_t)ctx->cfg->seed + 7919,
+                                                         ctx->cfg->eval.split_fraction, lo + i);
+    herd_dataset_read_rows(ctx->ds, lo, hi, ctx->X, ctx->y, err);  /* a failure is in err */
+    return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
+                           int64_t n, int64_t cols, int width, float *out, herd_error *err)
+{
+    float *chunk = herd_alloc_aligned((size_t)(HERD_EVAL_CHUNK * cols) * sizeof(float));
+    int rc = HERD_OK;
+    for (int64_t lo = 0; lo < n && rc == HERD_OK; lo += HERD_EVAL_CHUNK) {
+        int b = (int)(n - lo < HERD_EVAL_CHUNK ? n - lo : HERD_EVAL_CHUNK);
+        memcpy(chunk, X + lo * cols, (size_t)(b * cols) * sizeof(float));
+        rc = herd_preprocess_apply(pp, chunk, b, err);
+        if (rc == HERD_OK)
+            herd_model_predict(model, chunk, b, out + lo * width);
+    }
+    free(chunk);
+    return rc;
+}
+
+static int predict_shard(herd_eval_ctx *ctx, herd_error *err)
+{
+    int rc = herd_comm_barrier(ctx->comm, err);
+    double t0 = herd_now();
+    if (rc == HERD_OK)
+        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->info->cols,
+                                    ctx->width, ctx->prob, err);
+    double elapsed = herd_now() - t0;
+    if (herd_comm_agree(ctx->comm, err) != HERD_OK)
+        return err->code;
+    if (ctx->task != HERD_TASK_REGRESSION) {
+        ctx->label = herd_malloc((size_t)(ctx->n + 1) * sizeof(int));
+        for (int64_t i = 0; i < ctx->n; i++)
+            ctx->label[i] = herd_eval_argmax(ctx->prob + i * ctx->width, ctx->width);
+    }
+    rc = herd_comm_allreduce_max_f64(ctx->comm, &elapsed, 1, err);
+    ctx->predict_seconds = elapsed;
+    return rc;
+}
+
+/* ---- the result's header ---- */
+
+static void add_header(herd_eval_ctx *ctx, cJSON *out)
+{
+    cJSON_AddStringToObject(out, "checkpoint", ctx->req->checkpoint);
+    cJSON_AddStringToObject(out, "data", ctx->req->data);
+    cJSON_AddStringToObject(out, "data_sha256", ctx->info->content_sha256);
+    cJSON_AddStringToObject(out, "model_run_id", ctx->ck->run_id);
+    cJSON_AddStringToObject(out, "task", herd_task_name(ctx->task));
+    cJSON_AddNumberToObject(out, "n_classes", ctx->n_classes);
+    cJSON_AddNumberToObject(out, "rows", (double)ctx->n_total);
+    cJSON_AddNumberToObject(out, "ranks", ctx->size);
+    cJSON_AddStringToObject(out, "herd_version", herd_version());
+}
+
+/* ---- outputs (rank 0) ---- */
+
+static int write_json(const cJSON *result, const char *path, herd_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char *text = cJSON_Print(result);
+    FILE *f = fopen(tmp, "w");
+    int rc = HERD_OK;
+    if (f == NULL)
+        rc = herd_error_set(err, HERD_ERR_IO, "eval: %s: %s", tmp, strerror(errno));
+    else {
+        int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+        bad |= fclose(f) != 0;
+        if (bad || rename(tmp, path) != 0)
+            rc = herd_error_set(err, HERD_ERR_IO, "eval: writing %s failed (disk full?)", path);
+    }
+    if (rc != HERD_OK && f != NULL)
+        unlink(tmp);
+    free(text);
+    return rc;
+}
+
+/* Numbers of the result as eval/<path> metrics; arrays (curves, tables) are
+ * left to the JSON artifact. */
+static void log_numbers(herd_runlog *log, const cJSON *node, const char *prefix)
+{
+    for (const cJSON *c = node->child; c != NULL; c = c->next) {
+        char key[256];
+        snprintf(key, sizeof key, "%s/%s", prefix, c->string ? c->string : "?");
+        herd_error ignored = { 0 };
+        if (cJSON_IsNumber(c))
+            herd_runlog_log_metric(log, key, 0, c->valuedouble, &ignored);
+        else if (cJSON_IsBool(c))
+            herd_runlog_log_metric(log, key, 0, cJSON_IsTrue(c) ? 1 : 0, &ignored);
+        else if (cJSON_IsObject(c))
+            log_numbers(log, c, key);
+    }
+}
+
+static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err)
+{
+    const herd_config *cfg = ctx->cfg;
+    char name[HERD_NAME_MAX + 8];
+    snprintf(name, sizeof name, "%s", cfg->run_name);
+    herd_run_info info = {
+        .experiment = cfg->experiment, .name = name, .parent_id = ctx->ck->run_id,
+        .command = ctx->req->command, .world_size = ctx->size, .hosts = "",
+        .config_text = cfg->canonical, .config_sha256 = cfg->sha256,
+        .data_sha256 = ctx->info->content_sha256, .git_commit = herd_build_commit(),
+        .versions = herd_version(),
+    };
+    int rc = herd_runlog_begin(cfg->track.db, &info, log, err);
+    if (rc == HERD_OK) {
+        herd_runlog_set_tag(*log, "kind", "evaluation", err);
+        herd_runlog_log_param(*log, "eval.checkpoint", ctx->req->checkpoint, err);
+        herd_runlog_log_param(*log, "eval.data", ctx->req->data, err);
+    }
+    return rc;
+}
+
+static int log_result(herd_eval_ctx *ctx, herd_error *err)
+{
+    herd_runlog *log = ctx->req->log, *own = NULL;
+    int rc = HERD_OK;
+    if (log == NULL && ctx->cfg->track.enabled) {
+        rc = begin_eval_run(ctx, &own, err);
+        log = own;
+    }
+    if (rc == HERD_OK && log != NULL) {
+        log_numbers(log, ctx->result, "eval");
+        if (ctx->req->json_out != NULL)
+            rc = herd_runlog_log_artifact(log, ctx->req->json_out, "evaluation", err);
+        cJSON_AddStringToObject(ctx->result, "run_id", herd_runlog_id(log));
+    }
+    if (own != NULL) {
+        herd_error end_err = { 0 };
+        int end_rc = herd_runlog_end(own, rc == HERD_OK ? HERD_RUN_FINISHED : HERD_RUN_FAILED, &end_err);
+        if (rc == HERD_OK && end_rc != HERD_OK)
+            rc = herd_error_set(err, end_err.code, "%s", end_err.msg);
+    }
+    return rc;
+}
+
+static int write_outputs(herd_eval_ctx *ctx, herd_error *err)
+{
+    int rc = HERD_OK;
+    if (ctx->rank == 0 && ctx->recal_fitted && ctx->cfg->eval.store)
+        rc = herd_recal_store(ctx->req->checkpoint, &ctx->recal, err);
+    if (rc == HERD_OK && ctx->rank == 0 && ctx->req->json_out != NULL)
+        rc = write_json(ctx->result, ctx->req->json_out, err);
+    if (rc == HERD_OK && ctx->rank == 0)
+        rc = log_result(ctx, err);
+    if (rc == HERD_OK && ctx->rank == 0 && ctx->req->json_out != NULL)
+        rc = write_json(ctx->result, ctx->req->json_out, err);  /* again, now with run_id */
+    if (rc == HERD_OK && ctx->rank == 0 && ctx->req->html_out != NULL)
+        rc = herd_eval_write_html(ctx->result, ctx->req->html_out, err);
+    return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+/* ---- the job ---- */
+
+static int run_sections(herd_eval_ctx *ctx, herd_error *err)
+{
+    int rc = HERD_OK;
+    size_t n = sizeof sections / sizeof sections[0];
+    for (size_t i = 0; i < n && rc == HERD_OK; i++) {
+        if (sections[i].wanted != NULL && !sections[i].wanted(ctx))
+            continue;
+        sections[i].run(ctx, ctx->result, err);  /* a failure is in err, agreed next */
+        rc = herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+    }
+    return rc;
+}
+
+static void free_ctx(herd_eval_ctx *ctx)
+{
+    if (ctx->feature_names != NULL)
+        for (int64_t j = 0; j < ctx->info->cols; j++)
+            free(ctx->feature_names[j]);
+    free(ctx->feature_names);
+    free(ctx->X);
+    free(ctx->y);
+    free(ctx->prob);
+    free(ctx->label);
+    free(ctx->calib);
+    herd_recal_clear(&ctx->recal);
+    herd_model_free(ctx->model);
+    herd_dataset_close(ctx->ds);
+    herd_checkpoint_free(ctx->ck);
+}
+
+int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
+                  herd_error *err)
+{
+    herd_eval_ctx ctx = { .comm = comm, .req = req, .cfg = req->cfg };
+    ctx.rank = herd_comm_rank(comm);
+    ctx.size = herd_comm_size(comm);
+    ctx.result = cJSON_CreateObject();
+    int rc = open_inputs(&ctx, err);
+    if (rc == HERD_OK)
+        rc = load_shard(&ctx, err);
+    if (rc == HERD_OK)
+        rc = predict_shard(&ctx, err);
+    if (rc == HERD_OK) {
+        add_header(&ctx, ctx.result);
+        rc = run_sections(&ctx, err);
+    }
+    if (rc == HERD_OK)
+        rc = write_outputs(&ctx, err);
+    if (rc == HERD_OK && req->gate && ctx.gate_failed)
+        rc = herd_error_set(err, HERD_ERR_RUNTIME, "eval: gate failed (see \"gate\" in the result)");
+    if (rc == HERD_OK && ctx.rank == 0)
+        herd_info("evaluated %s on %lld rows of %s", req->checkpoint, (long long)ctx.n_total, req->data);
+    if (result != NULL && rc == HERD_OK) {
+        *result = ctx.result;
+        ctx.result = NULL;
+    }
+    cJSON_Delete(ctx.result);
+    free_ctx(&ctx);
+    return rc;
+}
+
+/* ---- the end of training ---- */
+
+typedef struct differs_ctx {
+    const herd_config *defaults;
+    const char *key;
+    const char *value;
+    int differs;
+} differs_ctx;
+
+static void find_default(const char *key, const char *value, void *arg)
+{
+    differs_ctx *d = arg;
+    if (strcmp(key, d->key) == 0 && strcmp(value, d->value) != 0)
+        d->differs = 1;
+}
+
+static void compare_key(const char *key, const char *value, void *arg)
+{
+    differs_ctx *d = arg;
+    if (strncmp(key, "eval.", 5) != 0 || d->differs)
+        return;
+    d->key = key;
+    d->value = value;
+    herd_config_each(d->defaults, find_default, d);
+}
+
+int herd_eval_configured(const herd_config *cfg)
+{
+    if (cfg->eval.enabled)
+        return 1;
+    differs_ctx d = { .defaults = herd_config_defaults() };
+    herd_config_each(cfg, compare_key, &d);
+    herd_config_free((herd_config *)d.defaults);
+    return d.differs;
+}
+
+int herd_evaluate_after_training(herd_comm *comm, const herd_config *cfg, const char *checkpoint,
+                                 herd_runlog *log, double train_seconds, herd_error *err)
+{
+    if (!herd_eval_configured(cfg))
+        return HERD_OK;
+    if (cfg->data.test[0] == '\0') {
+        if (herd_comm_rank(comm) == 0)
+            herd_warn("eval: an eval section is set but data.test is empty; nothing evaluated");
+        return HERD_OK;
+    }
+    char *path = herd_comm_rank(comm) == 0 ? herd_strdup(checkpoint) : NULL;
+    int rc = herd_comm_bcast_string(comm, &path, 0, err);
+    herd_eval_request req = {
+        .checkpoint = path, .data = cfg->data.test, .cfg = cfg,
+        .json_out = cfg->eval.json[0] ? cfg->eval.json : NULL, .command = "end of training",
+        .log = log, .train_seconds = train_seconds,
+    };
+    if (rc == HERD_OK)
+        rc = herd_evaluate(comm, &req, NULL, err);
+    free(path);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* gate.c - the "gate" section: should this model ship? It reads what the
+ * earlier sections put in the result (so it runs last) and checks:
+ *   eval.gate.min / eval.gate.max   {metric: limit}: a metric name is looked
+ *        up in "metrics", then "calibration", "selective", "conformal" (and
+ *        their objects one level down, e.g. metrics.timing); a dotted path
+ *        ("baselines.heuristic.roc_auc") is followed from the top
+ *   eval.gate.must_beat_baselines    every baselines.model_beats is true
+ *   eval.gate.slice_min {metric: limit}  in every slice of at least
+ *        eval.slice_min_rows rows
+ *   eval.gate.flagged_slices         no slice significantly worse than overall
+ *   eval.gate.tests                  every configured behavioural test passed
+ * Each failed check adds one human-readable line to "reasons"; "passed" is
+ * true when there are none. A metric the result does not hold fails the gate
+ * (a gate that cannot be checked must not pass). The result is the same on
+ * every rank, so this section needs no communication.
+ */
+#include "eval/checks.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct gate {
+    cJSON *reasons;
+    int checks;
+} gate;
+
+static void fail(gate *g, const char *fmt, const char *a, double x, double y)
+{
+    char line[512];
+    snprintf(line, sizeof line, fmt, a, x, y);
+    cJSON_AddItemToArray(g->reasons, cJSON_CreateString(line));
+}
+
+static const cJSON *find_in(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (cJSON_IsNumber(v))
+        return v;
+    for (const cJSON *c = obj != NULL ? obj->child : NULL; c != NULL; c = c->next) {
+        v = cJSON_IsObject(c) ? cJSON_GetObjectItemCaseSensitive(c, name) : NULL;
+        if (cJSON_IsNumber(v))
+            return v;
+    }
+    return NULL;
+}
+
+/* The metric named name in the result, or NAN. */
+static double lookup(const cJSON *result, const char *name)
+{
+    if (strchr(name, '.') != NULL) {
+        char path[256];
+        snprintf(path, sizeof path, "%s", name);
+        const cJSON *node = result;
+        for (char *part = strtok(path, "."); part != NULL && node != NULL; part = strtok(NULL, "."))
+            node = cJSON_GetObjectItemCaseSensitive(node, part);
+        return cJSON_IsNumber(node) ? node->valuedouble : NAN;
+    }
+    static const char *const sections[] = { "metrics", "calibration", "selective", "conformal", NULL };
+    for (int i = 0; sections[i] != NULL; i++) {
+        const cJSON *v = find_in(cJSON_GetObjectItem(result, sections[i]), name);
+        if (v != NULL)
+            return v->valuedouble;
+    }
+    return NAN;
+}
+
+static int check_limits(const cJSON *result, const char *text, const char *key, int is_min,
+                        gate *g, herd_error *err)
+{
+    cJSON *limits = herd_eval_key_json(text, key, cJSON_Object, err);
+    if (limits == NULL)
+        return err->code;
+    for (const cJSON *l = limits->child; l != NULL; l = l->next, g->checks++) {
+        double v = lookup(result, l->string);
+        if (!cJSON_IsNumber(l))
+            fail(g, "%s: limit is not a number", l->string, 0, 0);
+        else if (isnan(v))
+            fail(g, "%s: not in the result (section off, or not defined for this task)", l->string, 0, 0);
+        else if (is_min ? v < l->valuedouble : v > l->valuedouble)
+            fail(g, is_min ? "%s %.6g is below the minimum %.6g" : "%s %.6g is above the maximum %.6g",
+                 l->string, v, l->valuedouble);
+    }
+    cJSON_Delete(limits);
+    return HERD_OK;
+}
+
+static void check_baselines(const cJSON *result, gate *g)
+{
+    const cJSON *section = cJSON_GetObjectItem(result, "baselines");
+    const cJSON *beats = cJSON_GetObjectItem(section, "model_beats");
+    const char *metric = cJSON_GetStringValue(cJSON_GetObjectItem(section, "primary_metric"));
+    if (beats == NULL) {
+        fail(g, "%s: no baselines in the result (eval.baselines.enabled is false)", "must_beat_baselines", 0, 0);
+        g->checks++;
+    }
+    for (const cJSON *b = beats != NULL ? beats->child : NULL; b != NULL; b = b->next, g->checks++) {
+        char what[300];
+        snprintf(what, sizeof what, "%s baseline on %s", b->string, metric ? metric : "?");
+        if (!cJSON_IsTrue(b))
+            fail(g, "the model does not beat the %s", what, 0, 0);
+    }
+}
+
+static int check_slices(const herd_eval_ctx *ctx, gate *g, herd_error *err)
+{
+    const herd_config *cfg = ctx->cfg;
+    cJSON *mins = herd_eval_key_json(cfg->eval.gate.slice_min, "eval.gate.slice_min", cJSON_Object, err);
+    if (mins == NULL)
+        return err->code;
+    const cJSON *slices = cJSON_GetObjectItem(ctx->result, "slices");
+    for (const cJSON *s = slices != NULL ? slices->child : NULL; s != NULL; s = s->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(s, "name"));
+        if (herd_eval_json_number(s, "n", 0) < (double)cfg->eval.slice_min_rows)
+            continue;
+        for (const cJSON *m = mins->child; m != NULL; m = m->next, g->checks++) {
+            double v = herd_eval_json_number(cJSON_GetObjectItem(s, "metrics"), m->string, NAN);
+            char what[300];
+            snprintf(what, sizeof what, "slice '%s' %s", name, m->string);
+            if (!(v >= m->valuedouble))
+                fail(g, "%s %.6g is below the minimum %.6g", what, v, m->valuedouble);
+        }
+        if (!cfg->eval.gate.flagged_slices)
+            continue;
+        g->checks++;
+        if (cJSON_IsTrue(cJSON_GetObjectItem(s, "flagged")))
+            fail(g, "slice '%s' is significantly worse than overall", name, 0, 0);
+    }
+    cJSON_Delete(mins);
+    return HERD_OK;
+}
+
+static void check_tests(const cJSON *result, gate *g)
+{
+    const cJSON *tests = cJSON_GetObjectItem(result, "tests");
+    for (const cJSON *t = tests != NULL ? tests->child : NULL; t != NULL; t = t->next) {
+        const cJSON *one = cJSON_IsArray(t) ? t->child : cJSON_IsObject(t) ? t : NULL;
+        for (; one != NULL; one = cJSON_IsArray(t) ? one->next : NULL, g->checks++) {
+            const char *feature = cJSON_GetStringValue(cJSON_GetObjectItem(one, "feature"));
+            char what[300];
+            snprintf(what, sizeof what, "%s test%s%s", t->string, feature ? " on " : "",
+                     feature ? feature : "");
+            if (!cJSON_IsTrue(cJSON_GetObjectItem(one, "passed")))
+                fail(g, "%s failed", what, 0, 0);
+        }
+    }
+}
+
+int herd_eval_gate(herd_eval_ctx *ctx, cJSON *out, herd_error *err)
+{
+    const herd_config *cfg = ctx->cfg;
+    gate g = { .reasons = cJSON_CreateArray() };
+    int rc = check_limits(ctx->result, cfg->eval.gate.min, "eval.gate.min", 1, &g, err);
+    if (rc == HERD_OK)
+        rc = check_limits(ctx->result, cfg->eval.gate.max, "eval.gate.max", 0, &g, err);
+    if (rc == HERD_OK && cfg->eval.gate.must_beat_baselines)
+        check_baselines(ctx->result, &g);
+    if (rc == HERD_OK)
+        rc = check_slices(ctx, &g, err);
+    if (rc == HERD_OK && cfg->eval.gate.tests)
+        check_tests(ctx->result, &g);
+    int passed = cJSON_GetArraySize(g.reasons) == 0;
+    cJSON *o = cJSON_AddObjectToObject(out, "gate");
+    cJSON_AddBoolToObject(o, "passed", passed);
+    cJSON_AddNumberToObject(o, "checks", g.checks);
+    cJSON_AddItemToObject(o, "reasons", g.reasons);
+    ctx->gate_failed = !passed;
+    return rc;
+}

@@ -1,0 +1,73 @@
+/* load.c - case (e) of scripts/bench: loading a shard through herd's HDF5
+ * reader (herd_rows_load_shard, the path `herd train` takes) against a raw
+ * sequential read() of the file's bytes. Both read from the page cache (the
+ * file is read once before timing). Prints one JSON line.
+ * Usage: herd-bench-load FILE.h5 [ROUNDS] (built with -DHERD_BENCH=ON). */
+#include "comm/comm.h"
+#include "core/mem.h"
+#include "core/timer.h"
+#include "data/dataset.h"
+#include "train/batches.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static double raw_read(const char *path, double *bytes)
+{
+    size_t size = (size_t)8 << 20;
+    char *buf = herd_malloc(size);
+    int fd = open(path, O_RDONLY);
+    double t0 = herd_now(), total = 0;
+    ssize_t got;
+    while (fd >= 0 && (got = read(fd, buf, size)) > 0)
+        total += (double)got;
+    double dt = herd_now() - t0;
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    *bytes = total;
+    return dt;
+}
+
+static double herd_load(const char *path, double *bytes)
+{
+    herd_error err = { 0 };
+    herd_dataset *ds = NULL;
+    herd_rows rows;
+    int64_t total = 0;
+    double t0 = herd_now();
+    if (herd_dataset_open(path, &ds, &err) != HERD_OK
+        || herd_rows_load_shard(ds, HERD_ROLE_ALL, 0, 0, 0, 1, &rows, &total, &err) != HERD_OK) {
+        herd_error_print(&err);
+        exit(1);
+    }
+    double dt = herd_now() - t0;
+    *bytes = (double)rows.n * (double)(rows.cols + 1) * sizeof(float);
+    herd_rows_free(&rows);
+    herd_dataset_close(ds);
+    return dt;
+}
+
+int main(int argc, char **argv)
+{
+    herd_comm *comm = NULL;
+    herd_error err = { 0 };
+    if (argc < 2 || herd_comm_init(&argc, &argv, &comm, &err) != HERD_OK)
+        return 2;
+    int rounds = argc > 2 ? atoi(argv[2]) : 3;
+    double raw_bytes = 0, herd_bytes = 0, best_raw = 1e30, best_herd = 1e30;
+    raw_read(argv[1], &raw_bytes);
+    for (int i = 0; i < rounds; i++) {   /* alternating rounds, best of each */
+        double r = raw_read(argv[1], &raw_bytes), h = herd_load(argv[1], &herd_bytes);
+        best_raw = r < best_raw ? r : best_raw;
+        best_herd = h < best_herd ? h : best_herd;
+    }
+    printf("{\"case\": \"load\", \"file_bytes\": %.0f, \"row_bytes\": %.0f, \"raw_s\": %.4f, "
+           "\"raw_gbs\": %.2f, \"herd_s\": %.4f, \"herd_gbs\": %.2f}\n",
+           raw_bytes, herd_bytes, best_raw, raw_bytes / best_raw / 1e9, best_herd,
+           herd_bytes / best_herd / 1e9);
+    herd_comm_finalize(comm);
+    return 0;
+}

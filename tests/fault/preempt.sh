@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Preemption: SIGUSR1 to mpirun (which forwards it to every rank), and
+# SIGTERM to every rank (as Slurm delivers it), each mid-run: every rank
+# stops after the same step, a checkpoint is on disk, the run is PREEMPTED,
+# the job exits with code 5 within 30 s; `--resume auto` then finishes the
+# same run with parameters bitwise identical to a run never stopped.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib_resume.bash"
+
+make_job_data
+run_ranks 2 train cfg.yaml train.checkpoint_dir=straight --summary-json straight.json > straight.log
+dump_state "$(json straight.json .checkpoint)" straight.bin
+
+# preempt SIGNAL WHO: WHO is "mpirun" or "ranks"
+preempt() {
+  local sig=$1 who=$2 dir=ck-$1 rc=0 t0 t1
+  start_job 2 $sig.log train cfg.yaml train.checkpoint_dir=$dir train.checkpoint_every_steps=25 \
+    --summary-json $sig.json
+  wait_ckpt $dir 25 || true
+  sleep 0.05
+  t0=$(date +%s.%N)
+  if [ "$who" = mpirun ]; then kill -"$sig" "$JOB_PID"; else kill -"$sig" $(pgrep -P "$JOB_PID"); fi
+  wait "$JOB_PID" || rc=$?
+  t1=$(date +%s.%N)
+  echo "$sig to $who: exit $rc after $(echo "$t1 - $t0" | bc) s"
+  check "$sig: exit code 5 (preempted)" test "$rc" -eq 5
+  check "$sig: ended within 30 s" awk "BEGIN{exit !($t1 - $t0 < 30)}"
+  check "$sig: says why it stopped" grep -aq "stopped by SIG$sig after step" $sig.log
+  check "$sig: summary says PREEMPTED" test "$(json $sig.json .status)" = PREEMPTED
+  local ck id
+  ck=$(json $sig.json .checkpoint)
+  check "$sig: the preemption checkpoint is on disk" test -f "$ck"
+  check "$sig: stopped before the end" test "$(ckpt_step "$ck")" -lt 150
+  id=$(json $sig.json .run_id)
+  "$HERD" runs show "$id" --db runs/herd.db --json > show-$sig.json
+  check "$sig: run is PREEMPTED in the log" test "$(json show-$sig.json .status)" = PREEMPTED
+  run_ranks 2 train cfg.yaml train.checkpoint_dir=$dir --resume auto --summary-json r-$sig.json \
+    > r-$sig.log 2>&1
+  check "$sig: resume finishes" test "$(json r-$sig.json .status)" = FINISHED
+  check "$sig: resume continues run $id" test "$(json r-$sig.json .run_id)" = "$id"
+  "$HERD" runs show "$id" --db runs/herd.db --json > show-$sig.json
+  check "$sig: run is FINISHED in the log" test "$(json show-$sig.json .status)" = FINISHED
+  dump_state "$(json r-$sig.json .checkpoint)" r-$sig.bin
+  check "$sig: preempted + resumed == straight run (bitwise)" cmp -s straight.bin r-$sig.bin
+}
+
+preempt USR1 mpirun
+preempt TERM ranks
+finish

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Requeue a running herd job in a real Slurm (started by this test): the job is
+# killed mid-training after a few epoch checkpoints, Slurm starts it again,
+# and launch/slurm/train.sbatch's `--resume auto` continues from the newest
+# checkpoint to a FINISHED run.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/slurm_env.bash"
+slurm_setup
+
+epochs=24
+"$HERD" data synth --kind classification --rows 20000 --features 20 --classes 4 --seed 3 \
+  --val-fraction 0.1 --test-fraction 0.1 -o synth.h5 >/dev/null
+cat > cfg.yaml <<YAML
+experiment: slurm-requeue
+seed: 1
+data: {train: synth.h5, standardize: true}
+model: {type: mlp, hidden: [256, 256], activation: relu}
+optim: {name: sgd, lr: 0.05, momentum: 0.9}
+train: {epochs: $epochs, batch_size: 64, checkpoint_dir: ckpt, checkpoint_every: 1}
+track: {db: runs/herd.db}
+YAML
+
+id=$(sbatch --parsable --chdir="$TEST_TMP" --ntasks-per-node=2 --cpus-per-task=1 \
+  --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
+  "$HERD_SOURCE_DIR/launch/slurm/train.sbatch" cfg.yaml --summary-json s.json)
+echo "submitted job $id"
+# wait for two epoch checkpoints, then requeue while it trains
+for _ in $(seq 600); do
+  [ "$(find ckpt -name '*.h5' 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
+state=$(scontrol show job "$id" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+check "job is running when requeued (state $state)" test "$state" = RUNNING
+scontrol requeue "$id"
+echo "requeued job $id"
+# a requeued job is held back until its BeginTime; let it start now
+for _ in $(seq 40); do
+  scontrol show job "$id" | grep -q "JobState=PENDING" && break
+  sleep 0.25
+done
+scontrol update JobId="$id" StartTime=now 2>/dev/null || true
+state=$(slurm_wait_job "$id" 300)
+out=$TEST_TMP/herd-train-$id.out
+tr '\r' '\n' < "$out" | grep -v ETA || true
+check "job $id completed after the requeue (state $state)" test "$state" = COMPLETED
+check "the job started twice (one output file, appended)" grep -q "job $id start 2 on" "$out"
+check "the second start resumed from a checkpoint" grep -q "resuming from ckpt/" "$out"
+check "the run FINISHED" test "$(json s.json .status)" = FINISHED
+"$HERD" runs show "$(json s.json .run_id)" --db runs/herd.db --json > show.json
+check "run FINISHED in the experiment log" test "$(json show.json .status)" = FINISHED
+resumed_epoch=$(tr '\r' '\n' < "$out" | sed -n 's/.*resuming from .*(epoch \([0-9]*\).*/\1/p' | tail -1)
+echo "resumed at epoch $resumed_epoch of $epochs"
+check "resumed part way ($resumed_epoch of $epochs epochs)" \
+  test "${resumed_epoch:-0}" -ge 1 -a "${resumed_epoch:-0}" -lt "$epochs"
+check "the second start trained only the rest (no epoch 1 after the resume)" \
+  test "$(tr '\r' '\n' < "$out" | sed -n '/resuming from/,$p' | grep -c '^epoch 1: val')" -eq 0
+check "all $epochs epochs done" grep -q "^epoch $epochs: test/accuracy" <(tr '\r' '\n' < "$out")
+finish
