@@ -19,6 +19,7 @@
  * `herd eval learning-curve` is dispatched at the top of herd_cmd_eval.
  */
 #include "commands.h"
+#include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
 #include "core/mem.h"
@@ -99,7 +100,6 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
 /* Rank 0 loads (the defaults when no file is given); all ranks get its canonical text. */
 static int load_config(herd_comm *comm, eval_args *a, herd_config **cfg, herd_error *err)
 {
-    char *canonical = NULL;
     char *train_override = herd_calloc(strlen(a->req.data) + 16, 1);
     sprintf(train_override, "data.train=%s", a->req.data);
     a->overrides[0] = train_override;
@@ -111,42 +111,17 @@ static int load_config(herd_comm *comm, eval_args *a, herd_config **cfg, herd_er
         for (int i = 0; i < a->n_overrides && rc == HERD_OK; i++)
             rc = herd_config_override(*cfg, a->overrides[i], err);
     }
-    if (rc == HERD_OK && herd_comm_rank(comm) == 0)
-        canonical = herd_strdup((*cfg)->canonical);
     free(train_override);
     a->overrides[0] = NULL;
-    if (herd_comm_agree(comm, err) != HERD_OK)
-        return err->code;
-    rc = herd_comm_bcast_string(comm, &canonical, 0, err);
-    if (rc == HERD_OK && herd_comm_rank(comm) != 0)
-        rc = herd_config_from_canonical(canonical, cfg, err);
-    free(canonical);
-    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
-}
-
-static char *join_command(int argc, char **argv)
-{
-    size_t n = 16;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *text = herd_calloc(n, 1);
-    strcat(text, "herd");
-    for (int i = 0; i < argc; i++) {
-        strcat(text, " ");
-        strcat(text, argv[i]);
-    }
-    return text;
+    return herd_cli_share_config(comm, cfg, err);
 }
 
 int herd_cmd_eval(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "learning-curve") == 0)
         return herd_cmd_eval_learning_curve(argc - 1, argv + 1);
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
+    if (herd_cli_wants_help(argc, argv, usage))
+        return 0;
     herd_error err = { 0 };
     herd_comm *comm = NULL;
     herd_config *cfg = NULL;
@@ -158,7 +133,7 @@ int herd_cmd_eval(int argc, char **argv)
     int rc = parse_args(argc, argv, &a, &err);
     if (rc == HERD_OK)
         rc = load_config(comm, &a, &cfg, &err);
-    a.req.command = join_command(argc, argv);
+    a.req.command = herd_cli_command_line(argc, argv);
     a.req.cfg = cfg;
     a.req.train_seconds = -1;
     if (rc == HERD_OK)

@@ -8,6 +8,7 @@
  * self-contained HTML page with the curves.
  */
 #include "commands.h"
+#include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
 #include "core/mem.h"
@@ -93,17 +94,9 @@ static int parse_args(int argc, char **argv, curve_args *a, herd_error *err)
 
 static int load_config(herd_comm *comm, const curve_args *a, herd_config **cfg, herd_error *err)
 {
-    char *canonical = NULL;
-    if (herd_comm_rank(comm) == 0 &&
-        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err) == HERD_OK)
-        canonical = herd_strdup((*cfg)->canonical);
-    if (herd_comm_agree(comm, err) != HERD_OK)
-        return err->code;
-    int rc = herd_comm_bcast_string(comm, &canonical, 0, err);
-    if (rc == HERD_OK && herd_comm_rank(comm) != 0)
-        rc = herd_config_from_canonical(canonical, cfg, err);
-    free(canonical);
-    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
+    if (herd_comm_rank(comm) == 0)
+        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
+    return herd_cli_share_config(comm, cfg, err);
 }
 
 static void print_table(const cJSON *result)
@@ -152,11 +145,8 @@ static int write_outputs(herd_comm *comm, const curve_args *a, const cJSON *resu
 
 int herd_cmd_eval_learning_curve(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
+    if (herd_cli_wants_help(argc, argv, usage))
+        return 0;
     herd_error err = { 0 };
     herd_comm *comm = NULL;
     herd_config *cfg = NULL;

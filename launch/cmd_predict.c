@@ -7,6 +7,7 @@
  * renamed, so a failed run leaves no half file. Runs as a single process.
  */
 #include "commands.h"
+#include "cli.h"
 #include "core/mem.h"
 #include "data/dataset.h"
 #include "data/h5util.h"
@@ -287,11 +288,8 @@ static int parse_args(int argc, char **argv, const char **ckpt, const char **dat
 
 int herd_cmd_predict(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
+    if (herd_cli_wants_help(argc, argv, usage))
+        return 0;
     herd_error err = { 0 };
     predict_job job = { 0 };
     const char *ckpt = NULL, *data = NULL, *out = NULL;

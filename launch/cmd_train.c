@@ -5,6 +5,7 @@
  * config. Errors are agreed across ranks and printed once, by rank 0.
  */
 #include "commands.h"
+#include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -64,43 +65,18 @@ static int parse_args(int argc, char **argv, train_args *a, herd_error *err)
     return HERD_OK;
 }
 
-static char *join_command(int argc, char **argv)
-{
-    size_t n = 8;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *text = herd_calloc(n, 1);
-    strcat(text, "herd");
-    for (int i = 0; i < argc; i++) {
-        strcat(text, " ");
-        strcat(text, argv[i]);
-    }
-    return text;
-}
-
 /* Rank 0 loads; everyone ends up with the same config or the same error. */
 static int load_config(herd_comm *comm, const train_args *a, herd_config **cfg, herd_error *err)
 {
-    char *canonical = NULL;
-    if (herd_comm_rank(comm) == 0 &&
-        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err) == HERD_OK)
-        canonical = herd_strdup((*cfg)->canonical);
-    if (herd_comm_agree(comm, err) != HERD_OK)
-        return err->code;
-    int rc = herd_comm_bcast_string(comm, &canonical, 0, err);
-    if (rc == HERD_OK && herd_comm_rank(comm) != 0)
-        rc = herd_config_from_canonical(canonical, cfg, err);
-    free(canonical);
-    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
+    if (herd_comm_rank(comm) == 0)
+        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
+    return herd_cli_share_config(comm, cfg, err);
 }
 
 int herd_cmd_train(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
+    if (herd_cli_wants_help(argc, argv, usage))
+        return 0;
     herd_error err = { 0 };
     herd_comm *comm = NULL;
     herd_config *cfg = NULL;
@@ -110,7 +86,7 @@ int herd_cmd_train(int argc, char **argv)
         return err.code;
     }
     int rc = parse_args(argc, argv, &a, &err);
-    a.opt.command = join_command(argc, argv);
+    a.opt.command = herd_cli_command_line(argc, argv);
     if (rc == HERD_OK)
         rc = load_config(comm, &a, &cfg, &err);
     if (rc == HERD_OK)

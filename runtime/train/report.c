@@ -41,7 +41,27 @@ static void format_eta(double seconds, char *buf, size_t size)
     snprintf(buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
 }
 
-/* One progress report: a redrawn bar on a terminal, a plain line otherwise. */
+/* A redrawn progress bar only when a person is watching: HERD_PROGRESS=bar
+ * or =lines decides; otherwise a bar when stdout is a terminal and herd was
+ * not started by an MPI launcher or Slurm (Open MPI hands every rank a
+ * pseudo-terminal even when mpirun's own output goes to a file, so isatty
+ * cannot be trusted there; launch/herdrun sets HERD_PROGRESS=bar when its
+ * own output is a terminal). */
+static int progress_bar_wanted(void)
+{
+    static int wanted = -1;
+    if (wanted >= 0)
+        return wanted;
+    const char *mode = getenv("HERD_PROGRESS");
+    if (mode != NULL)
+        wanted = strcmp(mode, "bar") == 0;
+    else
+        wanted = isatty(STDOUT_FILENO) && getenv("OMPI_COMM_WORLD_SIZE") == NULL &&
+                 getenv("PMI_RANK") == NULL && getenv("SLURM_PROCID") == NULL;
+    return wanted;
+}
+
+/* One progress report: a redrawn bar for a person, a plain line for logs. */
 static void print_progress(herd_trainer *t, double loss, double samples_per_s)
 {
     const herd_config *cfg = t->cfg;
@@ -54,7 +74,7 @@ static void print_progress(herd_trainer *t, double loss, double samples_per_s)
     format_eta(frac > 0 ? elapsed * (1 - frac) / frac : 0, eta, sizeof eta);
     if (t->rank != 0)
         return;
-    if (isatty(STDOUT_FILENO)) {
+    if (progress_bar_wanted()) {
         char bar[31];
         int filled = (int)(frac * 30);
         for (int i = 0; i < 30; i++)
@@ -167,7 +187,7 @@ int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
         snprintf(line + used, sizeof line - used, " %s %.4f", key, res.values[i]);
     }
     if (rc == HERD_OK) {
-        if (t->rank == 0 && isatty(STDOUT_FILENO))
+        if (t->rank == 0 && progress_bar_wanted())
             printf("\n");
         herd_info("epoch %lld:%s", (long long)t->epoch, line);
     }
