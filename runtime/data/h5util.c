@@ -124,15 +124,22 @@ int herd_h5_write_str_attr(hid_t obj, const char *name, const char *value)
     return rc;
 }
 
-int herd_h5_write_int_attr(hid_t obj, const char *name, int value)
+/* A scalar attribute stored as ftype from a value in memory type mtype. */
+static int write_scalar_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                             const void *value)
 {
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(obj, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT, &value) < 0) ? -1 : 0;
+    hid_t attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (attr < 0 || H5Awrite(attr, mtype, value) < 0) ? -1 : 0;
     if (attr >= 0)
         H5Aclose(attr);
     H5Sclose(space);
     return rc;
+}
+
+int herd_h5_write_int_attr(hid_t obj, const char *name, int value)
+{
+    return write_scalar_attr(obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
 }
 
 /* Reads a variable- or fixed-length string attribute with the file's own
@@ -247,24 +254,12 @@ int herd_h5_read_f32(hid_t loc, const char *name, float *v, int64_t n)
 
 int herd_h5_write_i64_attr(hid_t obj, const char *name, int64_t value)
 {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0) ? -1 : 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    return rc;
+    return write_scalar_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 int herd_h5_write_f64_attr(hid_t obj, const char *name, double value)
 {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, &value) < 0) ? -1 : 0;
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    return rc;
+    return write_scalar_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 /* Read a numeric scalar attribute converted to mtype; 1 read, 0 absent, -1 error. */
