@@ -123,6 +123,9 @@ static int attach_shared(herd_comm_reducer *r, herd_error *err)
     r->n_leaders = 1;
     if (r->leaders != MPI_COMM_NULL)
         TRY_MPI(MPI_Comm_size(r->leaders, &r->n_leaders));
+    /* every rank of the host must agree on n_leaders: it decides who takes the
+     * extra barrier in shm_round (found by tests/cluster/two_hosts.sh) */
+    TRY_MPI(MPI_Bcast(&r->n_leaders, 1, MPI_INT, 0, c->node));
     TRY_MPI(MPI_Barrier(c->node));  /* the barrier is zeroed before anyone uses it */
 done:
     return rc;
@@ -157,39 +160,45 @@ void herd_comm_reducer_free(herd_comm_reducer *r)
     free(r);
 }
 
-/* out[lo, hi) = in[0][i] + in[1][i] + ... in rank order. */
+/* out[lo, hi) = in[0][i] + in[1][i] + ... in rank order, where this rank's
+ * own input is mine (its buffer: its own slice is never copied in). */
 static void sum_slice(float *restrict out, const float *in, size_t stride, int parties,
-                      size_t lo, size_t hi)
+                      int me, const float *mine, size_t lo, size_t hi)
 {
-    const float *restrict a = in + lo;
+#define SOURCE(q) ((q) == me ? mine : in + (size_t)(q) * stride)
+    const float *restrict a = SOURCE(0) + lo;
     float *restrict o = out + lo;
     size_t n = hi - lo;
     if (parties == 1) {
         memcpy(o, a, n * sizeof(float));
         return;
     }
-    const float *restrict b = in + stride + lo;
+    const float *restrict b = SOURCE(1) + lo;
     for (size_t i = 0; i < n; i++)
         o[i] = a[i] + b[i];
     for (int q = 2; q < parties; q++) {
-        const float *restrict x = in + (size_t)q * stride + lo;
+        const float *restrict x = SOURCE(q) + lo;
         for (size_t i = 0; i < n; i++)
             o[i] += x[i];
     }
+#undef SOURCE
 }
 
 /* One round over k <= piece floats of buf. COLLECTIVE over the host. */
 static int shm_round(herd_comm_reducer *r, float *buf, size_t k, herd_error *err)
 {
     herd_comm *c = r->comm;
-    int L = c->local_size, rc = HERD_OK;
-    memcpy(r->in + (size_t)c->local_rank * r->piece, buf, k * sizeof(float));
-    barrier_wait(r->barrier, L);
+    int L = c->local_size, me = c->local_rank, rc = HERD_OK;
     size_t slice = (k + (size_t)L - 1) / (size_t)L;
-    size_t lo = (size_t)c->local_rank * slice;
+    size_t lo = (size_t)me * slice < k ? (size_t)me * slice : k;
     size_t hi = lo + slice < k ? lo + slice : k;
+    /* the others read every slice of my piece but mine, which only I sum */
+    float *in = r->in + (size_t)me * r->piece;
+    memcpy(in, buf, lo * sizeof(float));
+    memcpy(in + hi, buf + hi, (k - hi) * sizeof(float));
+    barrier_wait(r->barrier, L);
     if (lo < hi)
-        sum_slice(r->out, r->in, r->piece, L, lo, hi);
+        sum_slice(r->out, r->in, r->piece, L, me, buf, lo, hi);
     if (r->algorithm == HERD_ALLREDUCE_HIER && r->n_leaders > 1) {
         barrier_wait(r->barrier, L);
         if (r->leaders != MPI_COMM_NULL)

@@ -104,6 +104,18 @@ static int open_array(herd_dataset *ds, const char *name, int nd, int allow_int,
     if (H5Lexists(ds->file, name, H5P_DEFAULT) <= 0)
         return herd_error_set(err, HERD_ERR_DATA, "%s: missing /%s", ds->path, name);
     *out = H5Dopen2(ds->file, name, H5P_DEFAULT);
+    hid_t dcpl = *out >= 0 ? H5Dget_create_plist(*out) : -1;
+    if (dcpl >= 0 && H5Pget_nfilters(dcpl) == 0) {
+        /* unfiltered: no chunk cache, so rows go straight from the file into
+         * the caller's buffer (one copy less; they are read once anyway) */
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        H5Pset_chunk_cache(dapl, 0, 0, 1.0);
+        H5Dclose(*out);
+        *out = H5Dopen2(ds->file, name, dapl);
+        H5Pclose(dapl);
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     if (*out < 0)
         return herd_error_set(err, HERD_ERR_DATA, "%s: /%s is not a dataset", ds->path, name);
     H5T_class_t c = herd_h5_class(*out);

@@ -178,8 +178,10 @@ static int scan_field(scanner *s, herd_field *f)
 static int take_word(scanner *s, const char *word)
 {
     size_t n = strlen(word);
+    if (strncasecmp(s->src + s->pos, word, n) != 0)
+        return 0;  /* only now is src[pos + n] known to be inside the string */
     char next = s->src[s->pos + n];
-    if (strncasecmp(s->src + s->pos, word, n) != 0 || isalnum((unsigned char)next) || next == '_')
+    if (isalnum((unsigned char)next) || next == '_')
         return 0;
     s->pos += n;
     return 1;

@@ -68,8 +68,9 @@ int herd_rows_load_shard_fraction(herd_dataset *ds, int role, uint64_t seed, dou
     herd_shard_range(n, rank, size, &lo, &hi);
     out->n = hi - lo;
     out->cols = herd_dataset_get_info(ds)->cols;
-    out->X = herd_alloc_aligned((size_t)out->n * (size_t)out->cols * sizeof(float));
-    out->y = herd_alloc_aligned((size_t)out->n * sizeof(float));
+    /* every byte is read from the file below */
+    out->X = herd_alloc_aligned_uninit((size_t)out->n * (size_t)out->cols * sizeof(float));
+    out->y = herd_alloc_aligned_uninit((size_t)out->n * sizeof(float));
     *total = n;
     rc = herd_dataset_read_index(ds, rows + lo, out->n, out->X, out->y, err);
 done:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Requeue a running herd job in a real Slurm (started by this test): the job is
-# killed mid-training after a few epoch checkpoints, Slurm starts it again,
-# and launch/slurm/train.sbatch's `--resume auto` continues from the newest
-# checkpoint to a FINISHED run.
+# Requeue a running herd job in a real Slurm (started by this test): after two
+# epoch checkpoints `scontrol requeue` stops the job (SIGTERM: herd checkpoints
+# where it is and exits 5), Slurm starts it again, and
+# launch/slurm/train.sbatch's `--resume auto` continues from the newest
+# checkpoint to a FINISHED run equal to one that never stopped.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/slurm_env.bash"
 slurm_setup
@@ -20,8 +21,7 @@ train: {epochs: $epochs, batch_size: 64, checkpoint_dir: ckpt, checkpoint_every:
 track: {db: runs/herd.db}
 YAML
 
-id=$(sbatch --parsable --chdir="$TEST_TMP" --ntasks-per-node=2 --cpus-per-task=1 \
-  --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
+id=$(sbatch --parsable --chdir="$TEST_TMP" --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
   "$HERD_SOURCE_DIR/launch/slurm/train.sbatch" cfg.yaml --summary-json s.json)
 echo "submitted job $id"
 # wait for two epoch checkpoints, then requeue while it trains
@@ -33,12 +33,7 @@ state=$(scontrol show job "$id" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
 check "job is running when requeued (state $state)" test "$state" = RUNNING
 scontrol requeue "$id"
 echo "requeued job $id"
-# a requeued job is held back until its BeginTime; let it start now
-for _ in $(seq 40); do
-  scontrol show job "$id" | grep -q "JobState=PENDING" && break
-  sleep 0.25
-done
-scontrol update JobId="$id" StartTime=now 2>/dev/null || true
+slurm_start_requeued "$id"
 state=$(slurm_wait_job "$id" 300)
 out=$TEST_TMP/herd-train-$id.out
 tr '\r' '\n' < "$out" | grep -v ETA || true
@@ -55,4 +50,9 @@ check "resumed part way ($resumed_epoch of $epochs epochs)" \
 check "the second start trained only the rest (no epoch 1 after the resume)" \
   test "$(tr '\r' '\n' < "$out" | sed -n '/resuming from/,$p' | grep -c '^epoch 1: val')" -eq 0
 check "all $epochs epochs done" grep -q "^epoch $epochs: test/accuracy" <(tr '\r' '\n' < "$out")
+# stopped and resumed == never stopped (same config, seed and ranks)
+run_ranks 2 train cfg.yaml train.checkpoint_dir=straight --summary-json straight.json > straight.log
+"$HERD" predict "$(json s.json .checkpoint)" --data synth.h5 -o requeued.csv > /dev/null
+"$HERD" predict "$(json straight.json .checkpoint)" --data synth.h5 -o straight.csv > /dev/null
+check "requeued job's predictions == an uninterrupted run's (bitwise)" cmp -s requeued.csv straight.csv
 finish

@@ -117,6 +117,23 @@ slurm_setup() {
   if [ "$rc" -ne 0 ]; then echo "FAIL: could not start Slurm"; exit 1; fi
 }
 
+# slurm_start_requeued ID: a requeued job waits for a BeginTime some minutes
+# ahead; once it is PENDING again and its first run has fully ended (the node
+# idle again: starting earlier gets "Job credential revoked"), let it start now
+# (the test has no time to lose; the template does not rely on the delay).
+slurm_start_requeued() {
+  local id=$1
+  for _ in $(seq 240); do
+    if scontrol show job "$id" | grep -q "JobState=PENDING" &&
+       sinfo -h -N -o '%T' | grep -qx idle; then
+      break
+    fi
+    sleep 0.25
+  done
+  sleep 1
+  scontrol update JobId="$id" StartTime=now 2>/dev/null || true
+}
+
 # slurm_wait_job ID SECONDS: until the job has left the queue; its final state
 # (COMPLETED, FAILED, ...) on stdout.
 slurm_wait_job() {

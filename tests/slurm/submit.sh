@@ -18,8 +18,7 @@ train: {epochs: 2, batch_size: 64, checkpoint_dir: ckpt}
 track: {db: runs/herd.db}
 YAML
 
-id=$(sbatch --parsable --chdir="$TEST_TMP" --ntasks-per-node=2 --cpus-per-task=1 \
-  --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
+id=$(sbatch --parsable --chdir="$TEST_TMP" --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
   "$HERD_SOURCE_DIR/launch/slurm/train.sbatch" cfg.yaml --summary-json s.json)
 echo "submitted job $id"
 state=$(slurm_wait_job "$id" 240)
