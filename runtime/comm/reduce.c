@@ -3,10 +3,12 @@
  * The shared-memory path: the ranks of a host share one window laid out as
  *     [barrier][in: local_size pieces of PIECE floats][out: PIECE floats]
  * A sum runs in rounds of up to PIECE floats (a few hundred KB, so a round
- * stays in cache): every rank copies its piece into in[local_rank]; barrier;
- * rank q sums slice q of the piece over in[0..L) in rank order into out
- * (reduce-scatter); [hier: barrier; the host's leader allreduces out with
- * the other leaders]; barrier; every rank copies out back (allgather). The
+ * stays in cache): every rank copies its piece into in[local_rank], except
+ * its own slice, which only it reads; barrier; rank q sums slice q of the
+ * piece over all ranks in rank order (its own part straight from its
+ * buffer) into out (reduce-scatter); [hier: barrier; the host's leader
+ * allreduces out with the other leaders]; barrier; every rank copies out
+ * back (allgather). The
  * barrier is a sense counter in the window, spun on with C11 atomics and
  * sched_yield, so it also behaves when ranks outnumber cores.
  */

@@ -58,7 +58,7 @@ static int commit_image(const void *image, size_t n, const char *tmp, const char
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
-        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s: %s", what, tmp,
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s: %s", what, path,
                               strerror(errno));
     int bad = write_all(fd, image, n) != 0 || fsync(fd) != 0;
     int saved = bad ? errno : 0;
@@ -67,7 +67,7 @@ static int commit_image(const void *image, size_t n, const char *tmp, const char
         saved = errno;
     }
     if (bad)
-        return herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed: %s", what, tmp,
+        return herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed: %s", what, path,
                               strerror(saved));
     if (rename(tmp, path) != 0)
         return herd_error_set(err, HERD_ERR_IO, "%s: cannot rename %s to %s: %s", what, tmp,
@@ -83,9 +83,9 @@ static int commit_image(const void *image, size_t n, const char *tmp, const char
 
 int herd_h5_save_image(hid_t file, const char *path, const char *what, herd_error *err)
 {
-    size_t n = strlen(path) + 8;
+    size_t n = strlen(path) + 32;
     char *tmp = herd_malloc(n);
-    snprintf(tmp, n, "%s.tmp", path);
+    snprintf(tmp, n, "%s.%d.tmp", path, (int)getpid());  /* unique per writer */
     void *image = NULL;
     ssize_t size = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
     if (size > 0) {

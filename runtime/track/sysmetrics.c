@@ -87,7 +87,9 @@ double herd_sysmetrics_cpu_percent(const herd_proc_sample *before, const herd_pr
     if (wall <= 0)
         return 0;
     double pct = 100.0 * (after->cpu_seconds - before->cpu_seconds) / (wall * cpus);
-    return pct > 0 ? pct : 0;
+    /* CPU time advances in clock ticks (10 ms): over a short interval a busy
+     * process can read a little over 100%, an idle one 0 */
+    return pct < 0 ? 0 : pct > 100 ? 100 : pct;
 }
 
 void herd_sysmetrics_cpu_model(char *buf, unsigned long size)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- payload checksum ---- */
@@ -151,7 +152,6 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
                           size_t path_size, herd_error *err)
 {
     const herd_model *m = src->model;
-    char tmp[4200];
     if (!all_finite(m->params, m->n_params))
         return herd_error_set(err, HERD_ERR_RUNTIME,
                               "checkpoint: step %lld: parameters are not finite; not saved",
@@ -160,14 +160,13 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
         return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
                               strerror(errno));
     snprintf(path, path_size, "%s/ckpt-%09lld.h5", dir, (long long)src->step);
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());  /* unique per writer */
     /* built in memory, then written as one image: a full disk is a plain
      * write error (tmp removed), never a half-closed HDF5 file */
     hid_t file = herd_h5_create_in_memory();
     if (file < 0)
-        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s in memory", tmp);
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s in memory", path);
     int bad = write_spec(file, &m->spec) | write_state(file, src) | write_tensors(file, src);
-    int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: building %s failed", tmp)
+    int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: building %s failed", path)
                  : write_preprocess(file, src->pp, err);
     if (rc != HERD_OK) {
         H5Fclose(file);
@@ -385,6 +384,49 @@ int herd_checkpoint_find_latest(const char *dir, char *path, size_t path_size, h
     if (rc != HERD_OK)
         return herd_error_set(err, HERD_ERR_IO, "%s: no valid checkpoint to resume from", dir);
     return HERD_OK;
+}
+
+/* Move dir/name into folder; 0 when moved or absent. */
+static int move_into(const char *dir, const char *name, const char *folder)
+{
+    char from[4200], to[4400];
+    snprintf(from, sizeof from, "%s/%s", dir, name);
+    snprintf(to, sizeof to, "%s/%s", folder, name);
+    if (rename(from, to) != 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}
+
+int herd_checkpoint_set_aside(const char *dir, char *moved_to, size_t size, herd_error *err)
+{
+    int n = 0, rc = HERD_OK;
+    char best[4200];
+    char **names = list_checkpoints(dir, &n);
+    snprintf(best, sizeof best, "%s/best.h5", dir);
+    moved_to[0] = '\0';
+    if (n == 0 && access(best, F_OK) != 0)
+        goto done;
+    time_t now = time(NULL);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    snprintf(moved_to, size, "%s/previous-%s-%d", dir, stamp, (int)getpid());
+    if (mkdir(moved_to, 0755) != 0) {
+        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", moved_to,
+                            strerror(errno));
+        goto done;
+    }
+    for (int i = 0; i < n && rc == HERD_OK; i++)
+        if (move_into(dir, names[i], moved_to) != 0)
+            rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot move %s/%s aside: %s",
+                                dir, names[i], strerror(errno));
+    if (rc == HERD_OK && move_into(dir, "best.h5", moved_to) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot move %s aside: %s", best,
+                            strerror(errno));
+done:
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }
 
 /* 1 when the checkpoint file at path says it belongs to run_id. */

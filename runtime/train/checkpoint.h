@@ -67,6 +67,12 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
  * checkpoint. Errors: HERD_ERR_IO naming the folder. Rank 0 only. */
 int herd_checkpoint_check_dir(const char *dir, herd_error *err);
 
+/* A fresh run (not resuming) never overwrites an earlier run's files: the
+ * checkpoints (ckpt-*.h5, best.h5) already in dir are moved into
+ * dir/previous-<time>/ (created). moved_to receives that folder, or "" when
+ * dir held none. Errors: HERD_ERR_IO. Rank 0 only. */
+int herd_checkpoint_set_aside(const char *dir, char *moved_to, size_t size, herd_error *err);
+
 /* Read and verify path. *out is new (free with herd_checkpoint_free).
  * Errors: HERD_ERR_IO (missing/unreadable), HERD_ERR_DATA (not a herd
  * checkpoint, wrong format version, checksum mismatch). */

@@ -92,12 +92,14 @@ static void print_progress(herd_trainer *t, double loss, double samples_per_s)
     }
 }
 
-/* 1 when this rank's system metrics are due (track.system_every_s passed). */
+/* 1 when this rank's system metrics are due: track.system_every_s passed,
+ * or an epoch ended without any sample yet (so short runs get one too). */
 static double system_due(const herd_trainer *t)
 {
     double every = t->cfg->track.system_every_s;
+    int first_at_epoch_end = !t->sys_logged && t->step_in_epoch == 0;
     return t->cfg->track.enabled && every > 0 && t->sys_prev.wall > 0
-           && herd_now() - t->sys_prev.wall >= every;
+           && (herd_now() - t->sys_prev.wall >= every || first_at_epoch_end);
 }
 
 /* System metrics: each rank samples /proc; mean and max over ranks, and the
@@ -114,6 +116,7 @@ static int log_system(herd_trainer *t, herd_error *err)
     double sum[2] = { cpu, now.rss_mb };
     double max[4] = { cpu, now.rss_mb, busy_ms, -busy_ms };
     t->sys_prev = now;
+    t->sys_logged = 1;
     int rc = herd_comm_allreduce_sum_f64(t->comm, sum, 2, err);
     if (rc == HERD_OK)
         rc = herd_comm_allreduce_max_f64(t->comm, max, 4, err);

@@ -40,6 +40,23 @@ static int agree_watched(herd_trainer *t, const char *what, herd_error *err)
     return rc == HERD_OK ? HERD_OK : err->code;
 }
 
+/* Before a fresh run's first checkpoint, an earlier run's checkpoints in
+ * the folder are moved aside (herd_checkpoint_set_aside): nothing already
+ * written is overwritten. Rank 0. */
+static int claim_checkpoint_dir(herd_trainer *t, herd_error *err)
+{
+    const char *dir = t->cfg->train.checkpoint_dir;
+    char moved[4300] = "";
+    if (t->dir_claimed || t->resume_from != NULL)
+        return HERD_OK;
+    t->dir_claimed = 1;
+    int rc = herd_checkpoint_set_aside(dir, moved, sizeof moved, err);
+    if (rc == HERD_OK && moved[0] != '\0')
+        herd_warn("%s held checkpoints of an earlier run: moved to %s (to continue a run, "
+                  "use --resume auto)", dir, moved);
+    return rc;
+}
+
 /* Rank 0 writes (unless this step is saved already and force is 0), prunes
  * to train.keep_checkpoints; every rank learns whether it worked. COLLECTIVE. */
 static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
@@ -57,7 +74,8 @@ static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
             .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
             .config = cfg->canonical,
         };
-        if (herd_checkpoint_write(cfg->train.checkpoint_dir, &src, t->checkpoint,
+        if (claim_checkpoint_dir(t, err) == HERD_OK &&
+            herd_checkpoint_write(cfg->train.checkpoint_dir, &src, t->checkpoint,
                                   sizeof t->checkpoint, err) == HERD_OK) {
             if (t->log != NULL)
                 herd_runlog_log_artifact(t->log, t->checkpoint, "checkpoint", err);

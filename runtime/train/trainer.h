@@ -49,6 +49,7 @@ typedef struct herd_trainer {
     int64_t steps_per_epoch;
     int64_t step, epoch, step_in_epoch;   /* position: next step to run */
     herd_checkpoint *resume_from;
+    int dir_claimed;                      /* earlier runs' checkpoints set aside */
 
     /* fault tolerance (train.c): scheduled and best checkpoints, stops, divergence */
     int64_t saved_step;                   /* step of the last checkpoint written; -1 none */
@@ -72,6 +73,7 @@ typedef struct herd_trainer {
 
     /* system metrics (report.c): the sample they are measured from */
     herd_proc_sample sys_prev;
+    int sys_logged;                       /* a system sample was logged */
     double load_time;                     /* seconds loading this rank's shards */
     double track_time;                    /* seconds spent logging (rank 0: writes too) */
 

@@ -4,7 +4,7 @@ scripts/bench/run's raw measurements, and its predicted efficiency on more nodes
 
   T_step(N nodes) = T_compute + T_exposed
   T_compute       = gamma * F * b                      (b rows per rank, F flops per row)
-  T_shm(n)        = alpha_shm * rounds(n) + beta_shm * n        (herd shm allreduce, n bytes)
+  T_shm(n)        = alpha_shm + beta_shm * n                  (herd shm allreduce, n bytes)
   T_net(N, n)     = 2 (N-1) alpha_net + 2 (N-1)/N * n * beta_net (ring among node leaders)
   T_allreduce     = T_shm(n) + T_net(N, n)                      (hier)
   T_exposed       = T_allreduce (no overlap) or max(0, T_allreduce - T_window) (overlap:
@@ -32,21 +32,16 @@ if not comp:
 t_comp = statistics.median(comp) / 1e3
 gamma = t_comp / (flops * b)
 
-# shm allreduce: least squares of time on (rounds, bytes) over the herd lines of case d
-shm = [(r['bytes'], r['median_us'] * 1e-6) for r in rows
-       if r.get('case') == 'd' and r.get('peer') in ('herd-shm', 'herd-hier')]
-piece = 2 * 32768 * 4  # bytes per round on 2 ranks (reduce.c: local_size x SLICE_FLOATS floats)
+# shm allreduce: alpha = the 4 KB time (latency), beta = the per-byte slope up to 16 MB
+# (the gradient, 7.45 MB, does not fit in cache: the DRAM regime is what counts)
 pts = {}
-for nb, t in shm:
-    pts.setdefault(nb, []).append(t)
-xs = [(max(1, -(-nb // piece)), nb, statistics.median(ts)) for nb, ts in sorted(pts.items())]
-# two-parameter fit t = a * rounds + c * bytes (normal equations)
-s11 = sum(r * r for r, _, _ in xs); s12 = sum(r * nb for r, nb, _ in xs); s22 = sum(nb * nb for _, nb, _ in xs)
-t1 = sum(r * t for r, _, t in xs); t2 = sum(nb * t for _, nb, t in xs)
-det = s11 * s22 - s12 * s12
-alpha_shm = (t1 * s22 - t2 * s12) / det
-beta_shm = (s11 * t2 - s12 * t1) / det
-t_shm = alpha_shm * max(1, -(-n_bytes // piece)) + beta_shm * n_bytes
+for r in rows:
+    if r.get('case') == 'd' and r.get('peer') in ('herd-shm', 'herd-hier'):
+        pts.setdefault(r['bytes'], []).append(r['median_us'] * 1e-6)
+med = {nb: statistics.median(ts) for nb, ts in pts.items()}
+alpha_shm = med[4096]
+beta_shm = (med[16 << 20] - alpha_shm) / (16 << 20)
+t_shm = alpha_shm + beta_shm * n_bytes
 
 # overlap window: backward of the layers below the last layer's bucket (layer 2 is tiny, so
 # in practice the window after the big layer-1 bucket is layer 1's dinput and layer 0's dW)
@@ -57,7 +52,7 @@ print(f'  model: 784-1024-1024-10, {n_bytes // 4} params = {n_bytes / 1e6:.2f} M
       f'{flops / 1e6:.2f} MFLOP per row, {b} rows per rank')
 print(f'  gamma     = {gamma * 1e12:.2f} ps/flop  ({1 / gamma / 1e9:.1f} GFLOP/s per rank achieved; '
       f'T_compute {t_comp * 1e3:.2f} ms)')
-print(f'  alpha_shm = {alpha_shm * 1e6:.2f} us per round, beta_shm = {beta_shm * 1e9:.3f} ns/byte '
+print(f'  alpha_shm = {alpha_shm * 1e6:.2f} us, beta_shm = {beta_shm * 1e9:.3f} ns/byte '
       f'({1 / beta_shm / 1e9 if beta_shm > 0 else float("inf"):.1f} GB/s); T_shm(gradient) = {t_shm * 1e3:.2f} ms')
 if step2:
     m = statistics.median(r['step_ms'] for r in step2)

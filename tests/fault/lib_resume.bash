@@ -2,7 +2,8 @@
 # ../lib.sh; not a test itself: ctest runs only *.sh).
 
 # make_job_data: a small synthetic classification set and a config whose
-# steps take a few milliseconds (so a job can be hit from outside mid-run).
+# steps take a few milliseconds and that runs a few seconds even on a quiet
+# machine (so a job can be hit from outside mid-run).
 make_job_data() {
   "$HERD" data synth --kind classification --rows 4000 --features 50 --classes 4 --seed 3 \
     --val-fraction 0.1 --test-fraction 0.1 -o synth.h5 >/dev/null
@@ -12,7 +13,7 @@ seed: 7
 data: {train: synth.h5}
 model: {type: mlp, hidden: [192, 192]}
 optim: {name: adam, lr: 0.001, schedule: cosine, warmup_steps: 10}
-train: {epochs: 3, batch_size: 64, checkpoint_dir: ckpt, log_every: 10}
+train: {epochs: 10, batch_size: 64, checkpoint_dir: ckpt, log_every: 10}
 track: {db: runs/herd.db}
 YAML
 }

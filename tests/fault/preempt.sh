@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib_resume.bash"
 make_job_data
 run_ranks 2 train cfg.yaml train.checkpoint_dir=straight --summary-json straight.json > straight.log
 dump_state "$(json straight.json .checkpoint)" straight.bin
+total=$(ckpt_step "$(json straight.json .checkpoint)")
 
 # preempt SIGNAL WHO: WHO is "mpirun" or "ranks"
 preempt() {
@@ -30,7 +31,7 @@ preempt() {
   local ck id
   ck=$(json $sig.json .checkpoint)
   check "$sig: the preemption checkpoint is on disk" test -f "$ck"
-  check "$sig: stopped before the end" test "$(ckpt_step "$ck")" -lt 150
+  check "$sig: stopped before the end" test "$(ckpt_step "$ck")" -lt "$total"
   id=$(json $sig.json .run_id)
   "$HERD" runs show "$id" --db runs/herd.db --json > show-$sig.json
   check "$sig: run is PREEMPTED in the log" test "$(json show-$sig.json .status)" = PREEMPTED

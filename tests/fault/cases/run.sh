@@ -68,8 +68,18 @@ mounted=()
 unmount_all() { for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || true; done; }
 trap unmount_all EXIT
 
-# What differs between the snapshot and now (changed or vanished files).
-changed_files() { sha256sum --quiet -c "$1" 2>/dev/null | sed 's/: FAILED.*//' | tr '\n' ' '; }
+# What differs between the snapshot and now: files changed, or vanished
+# without an identical copy left anywhere in the case folder (a fresh run
+# moves an earlier run's checkpoints into previous-*/; that loses nothing).
+changed_files() {
+  local snapshot=$1 path sum now
+  now=$(find . -type f -exec sha256sum {} + | cut -d' ' -f1)
+  { sha256sum --quiet -c "$snapshot" 2>/dev/null || true; } | sed 's/: FAILED.*//' |
+    while IFS= read -r path; do
+      sum=$(grep -F "  $path" "$snapshot" | head -1 | cut -d' ' -f1)
+      if [ -e "$path" ] || ! grep -qx "$sum" <<< "$now"; then printf '%s ' "$path"; fi
+    done
+}
 
 # check_output CASE CODE GOT: the exit code, the one error line, no noise.
 check_output() {
