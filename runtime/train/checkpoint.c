@@ -359,7 +359,8 @@ static char **list_checkpoints(const char *dir, int *count)
         names[n++] = herd_strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_desc);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof *names, cmp_desc);
     *count = n;
     return names;
 }
