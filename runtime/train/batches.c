@@ -55,25 +55,42 @@ int herd_rows_load_shard(herd_dataset *ds, int role, uint64_t seed, double val_f
                                          err);
 }
 
+int herd_rows_shard_index(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
+                          double fraction, int rank, int size, int64_t **index, int64_t *count,
+                          int64_t *total, herd_error *err)
+{
+    int64_t *rows = NULL, n = 0, lo = 0, hi = 0;
+    *index = NULL;
+    *count = *total = 0;
+    int rc = herd_rows_select(ds, role, seed, val_fraction, &rows, &n, err);
+    if (rc != HERD_OK) {
+        free(rows);
+        return rc;
+    }
+    keep_fraction(rows, &n, seed, fraction);
+    herd_shard_range(n, rank, size, &lo, &hi);
+    memmove(rows, rows + lo, (size_t)(hi - lo) * sizeof *rows);
+    *index = rows;
+    *count = hi - lo;
+    *total = n;
+    return HERD_OK;
+}
+
 int herd_rows_load_shard_fraction(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
                                   double fraction, int rank, int size, herd_rows *out,
                                   int64_t *total, herd_error *err)
 {
-    int64_t *rows = NULL, n = 0, lo = 0, hi = 0;
+    int64_t *rows = NULL;
     memset(out, 0, sizeof *out);
-    int rc = herd_rows_select(ds, role, seed, val_fraction, &rows, &n, err);
+    int rc = herd_rows_shard_index(ds, role, seed, val_fraction, fraction, rank, size, &rows,
+                                   &out->n, total, err);
     if (rc != HERD_OK)
-        goto done;
-    keep_fraction(rows, &n, seed, fraction);
-    herd_shard_range(n, rank, size, &lo, &hi);
-    out->n = hi - lo;
+        return rc;
     out->cols = herd_dataset_get_info(ds)->cols;
     /* every byte is read from the file below */
     out->X = herd_alloc_aligned_uninit((size_t)out->n * (size_t)out->cols * sizeof(float));
     out->y = herd_alloc_aligned_uninit((size_t)out->n * sizeof(float));
-    *total = n;
-    rc = herd_dataset_read_index(ds, rows + lo, out->n, out->X, out->y, err);
-done:
+    rc = herd_dataset_read_index(ds, rows, out->n, out->X, out->y, err);
     free(rows);
     return rc;
 }

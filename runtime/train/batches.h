@@ -46,6 +46,11 @@ int herd_rows_load_shard(herd_dataset *ds, int role, uint64_t seed, double val_f
 int herd_rows_load_shard_fraction(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
                                   double fraction, int rank, int size, herd_rows *out,
                                   int64_t *total, herd_error *err);
+/* This rank's row indices of the role (after data.train_fraction), in file
+ * order: *index (caller frees) holds *count rows; *total counts all ranks'. */
+int herd_rows_shard_index(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
+                          double fraction, int rank, int size, int64_t **index, int64_t *count,
+                          int64_t *total, herd_error *err);
 void herd_rows_free(herd_rows *r);
 
 /* stream.c (data.stream). Like herd_rows_load_shard, but out holds only the
@@ -53,8 +58,8 @@ void herd_rows_free(herd_rows *r);
  * the batcher reads the other blocks during training, a prefetch thread one
  * local batch ahead per step. The file stays open (ds must outlive out). */
 int herd_rows_stream_shard(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
-                           int rank, int size, int64_t block_rows, herd_rows *out,
-                           int64_t *total, herd_error *err);
+                           double fraction, int rank, int size, int64_t block_rows,
+                           herd_rows *out, int64_t *total, herd_error *err);
 /* Rows of the whole shard (n unless streamed). */
 int64_t herd_rows_shard_rows(const herd_rows *r);
 /* Preprocessing applied to the blocks read later (the first block is

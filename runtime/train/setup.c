@@ -62,7 +62,7 @@ static int load_role(herd_trainer *t, herd_dataset *ds, int role, herd_rows *row
     double fraction = role == HERD_ROLE_TRAIN ? cfg->data.train_fraction : 1;
     if (role == HERD_ROLE_TRAIN && cfg->data.stream)
         return herd_rows_stream_shard(t->train_ds, role, (uint64_t)cfg->seed,
-                                      cfg->data.val_fraction, t->rank, t->size,
+                                      cfg->data.val_fraction, fraction, t->rank, t->size,
                                       stream_block_rows(t), rows, total, err);
     return herd_rows_load_shard_fraction(t->train_ds, role, (uint64_t)cfg->seed,
                                          cfg->data.val_fraction, fraction, t->rank, t->size, rows,

@@ -111,23 +111,22 @@ static void prefetch_after(herd_row_stream *s, int64_t b, int64_t piece)
 }
 
 int herd_rows_stream_shard(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
-                           int rank, int size, int64_t block_rows, herd_rows *out,
-                           int64_t *total, herd_error *err)
+                           double fraction, int rank, int size, int64_t block_rows,
+                           herd_rows *out, int64_t *total, herd_error *err)
 {
-    int64_t *rows = NULL, n = 0, lo = 0, hi = 0;
+    int64_t *rows = NULL, count = 0;
     memset(out, 0, sizeof *out);
-    int rc = herd_rows_select(ds, role, seed, val_fraction, &rows, &n, err);
+    int rc = herd_rows_shard_index(ds, role, seed, val_fraction, fraction, rank, size, &rows,
+                                   &count, total, err);
     if (rc != HERD_OK)
-        goto done;
-    herd_shard_range(n, rank, size, &lo, &hi);
+        return rc;
     herd_row_stream *s = herd_calloc(1, sizeof *s);
     s->ds = ds;
-    s->n = hi - lo;
+    s->n = count;
     s->cols = herd_dataset_get_info(ds)->cols;
     s->block_rows = block_rows < s->n ? (block_rows > 0 ? block_rows : 1) : (s->n > 0 ? s->n : 1);
     s->n_blocks = (s->n + s->block_rows - 1) / s->block_rows;
-    s->index = herd_malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof(int64_t));
-    memcpy(s->index, rows + lo, (size_t)s->n * sizeof(int64_t));
+    s->index = rows;  /* taken over: freed with the stream */
     for (int i = 0; i < 2; i++) {
         s->X[i] = herd_alloc_aligned((size_t)s->block_rows * (size_t)s->cols * sizeof(float));
         s->y[i] = herd_alloc_aligned((size_t)s->block_rows * sizeof(float));
@@ -137,15 +136,12 @@ int herd_rows_stream_shard(herd_dataset *ds, int role, uint64_t seed, double val
     s->perm_block = -1;
     out->stream = s;
     out->cols = s->cols;
-    *total = n;
     ensure_block(s, 0);          /* block 0 is the rows the caller sees in out */
     out->n = s->filled[s->cur];
     out->X = s->X[s->cur];
     out->y = s->y[s->cur];
     if (s->err.code != HERD_OK)
         rc = herd_error_set(err, s->err.code, "%s", s->err.msg);
-done:
-    free(rows);
     return rc;
 }
 
