@@ -3,18 +3,18 @@
 # HTML file, checked as text (escaping, nothing external) and in headless
 # Chromium: the DOM has the charts' SVG polylines and every section, and the
 # screenshot is not blank (many colours; both runs' curve colours present).
-# Chromium and ImageMagick are heavy and used by this test only, so the test
-# installs them itself (Debian packages `chromium`, `imagemagick`) when missing
-# instead of scripts/install-deps.
+# Chromium comes from tests/chromium.sh; ImageMagick (used by this test only)
+# is installed here when missing instead of by scripts/install-deps.
 source "$(dirname "$0")/../lib.sh"
+source "$HERD_SOURCE_DIR/tests/chromium.sh"
 
-if ! command -v chromium >/dev/null || ! [ -x /usr/bin/convert ]; then
+if ! [ -x /usr/bin/convert ]; then
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-    chromium imagemagick >/dev/null
+    imagemagick >/dev/null
 fi
-check "chromium installed" command -v chromium >/dev/null
+check "chromium installed" chromium_ready
 check "ImageMagick installed" test -x /usr/bin/convert
 
 "$HERD" data synth --kind classification --rows 6000 --features 20 --classes 3 --seed 4 \
@@ -39,12 +39,7 @@ check "run name escaped" grep -qF "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&g
 check "nothing loaded from outside" test "$(grep -Eoi '(src|href)=\"[a-z]+:|@import|url\(' report.html | wc -l)" -eq 0
 check "params diff shows optim.lr" grep -q '<td>optim.lr</td><td>0.003</td><td>0.01</td>' report.html
 
-chrome() {
-  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d "$TEST_TMP/chrome.XXXXXX")" "$@" 2>/dev/null
-}
-chrome --dump-dom "file://$TEST_TMP/report.html" > dom.html
+chrome_dom report.html dom.html
 lines=$(grep -o '<polyline' dom.html | wc -l)
 check "curves drawn in the DOM ($lines polylines)" test "$lines" -ge 16
 check "test metrics drawn as points" test "$(grep -o '<circle' dom.html | wc -l)" -ge 4
@@ -53,7 +48,7 @@ for id in runs curves params metrics system environment; do
 done
 check "system metric charts" grep -q "<figcaption>system/cpu_utilization_percentage</figcaption>" dom.html
 
-chrome --screenshot="$TEST_TMP/out.png" --window-size=1200,2000 "file://$TEST_TMP/report.html" > /dev/null
+chrome_shot report.html out.png
 check "screenshot taken" test -s out.png
 colors=$(convert out.png -format %k info:)
 check "screenshot not blank ($colors colours)" test "$colors" -ge 50
