@@ -375,6 +375,10 @@ static int train_loop(herd_trainer *t, herd_error *err)
         return preempt(t, err);
     if (rc == HERD_OK)
         rc = check_replicas(t, err);
+    /* training is over: the shard's memory goes back before rank 0 builds
+     * the final checkpoint in memory (the job's peak otherwise) */
+    herd_batcher_free(&t->batcher);
+    herd_rows_free(&t->train);
     if (rc == HERD_OK)
         rc = save_checkpoint(t, 0, err);
     if (rc == HERD_OK)
