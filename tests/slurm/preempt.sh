@@ -9,17 +9,7 @@ source "$(dirname "$0")/slurm_env.bash"
 slurm_setup
 
 epochs=24
-"$HERD" data synth --kind classification --rows 20000 --features 20 --classes 4 --seed 3 \
-  --val-fraction 0.1 --test-fraction 0.1 -o synth.h5 >/dev/null
-cat > cfg.yaml <<YAML
-experiment: slurm-preempt
-seed: 1
-data: {train: synth.h5, standardize: true}
-model: {type: mlp, hidden: [256, 256], activation: relu}
-optim: {name: sgd, lr: 0.05, momentum: 0.9}
-train: {epochs: $epochs, batch_size: 64, checkpoint_dir: ckpt}
-track: {db: runs/herd.db}
-YAML
+slurm_job_data slurm-preempt
 
 id=$(sbatch --parsable --chdir="$TEST_TMP" --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
   "$HERD_SOURCE_DIR/launch/slurm/train.sbatch" cfg.yaml --summary-json s.json)

@@ -145,3 +145,19 @@ slurm_wait_job() {
   done
   echo "TIMEOUT_WAITING"
 }
+
+# slurm_job_data EXPERIMENT [TRAIN-KEYS]: synth.h5 and a cfg.yaml of $epochs
+# epochs whose steps take long enough for a job to be caught mid-run.
+slurm_job_data() {
+  "$HERD" data synth --kind classification --rows 20000 --features 20 --classes 4 --seed 3 \
+    --val-fraction 0.1 --test-fraction 0.1 -o synth.h5 >/dev/null
+  cat > cfg.yaml <<YAML
+experiment: $1
+seed: 1
+data: {train: synth.h5, standardize: true}
+model: {type: mlp, hidden: [256, 256], activation: relu}
+optim: {name: sgd, lr: 0.05, momentum: 0.9}
+train: {epochs: $epochs, batch_size: 64, checkpoint_dir: ckpt${2:+, $2}}
+track: {db: runs/herd.db}
+YAML
+}
