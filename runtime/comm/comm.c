@@ -14,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct herd_comm_request {
-    MPI_Request req;
-};
-
 static herd_comm *g_world = NULL;
 
 static int mpi_fail(herd_error *err, int rc, const char *call, const char *file, int line)
@@ -196,28 +192,6 @@ int herd_comm_agree(herd_comm *c, herd_error *err)
     CHECK_MPI(MPI_Bcast(&local, (int)sizeof local, MPI_BYTE, first, c->world));
     *err = local;
     return err->code;
-}
-
-int herd_comm_allreduce_start(herd_comm *c, float *buf, size_t n,
-                              herd_comm_request **req, herd_error *err)
-{
-    herd_comm_request *r = herd_calloc(1, sizeof *r);
-    int rc = MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, c->world, &r->req);
-    if (rc != MPI_SUCCESS) {
-        free(r);
-        return mpi_fail(err, rc, "MPI_Iallreduce", __FILE__, __LINE__);
-    }
-    *req = r;
-    return HERD_OK;
-}
-
-int herd_comm_wait(herd_comm_request *req, herd_error *err)
-{
-    int rc = MPI_Wait(&req->req, MPI_STATUS_IGNORE);
-    free(req);
-    if (rc != MPI_SUCCESS)
-        return mpi_fail(err, rc, "MPI_Wait", __FILE__, __LINE__);
-    return HERD_OK;
 }
 
 int herd_comm_hosts(herd_comm *c, char *buf, size_t size, herd_error *err)

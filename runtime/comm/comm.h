@@ -60,12 +60,6 @@ int herd_comm_barrier(herd_comm *c, herd_error *err);
  * This is how an input error seen by one rank ends all ranks cleanly. */
 int herd_comm_agree(herd_comm *c, herd_error *err);
 
-/* Non-blocking sum for gradient buckets: start, do other work, wait. */
-typedef struct herd_comm_request herd_comm_request;
-int herd_comm_allreduce_start(herd_comm *c, float *buf, size_t n,
-                              herd_comm_request **req, herd_error *err);
-int herd_comm_wait(herd_comm_request *req, herd_error *err);
-
 /* Each rank's `bytes` bytes at mine, concatenated in rank order into all
  * (size * bytes, caller-owned) on every rank. COLLECTIVE. */
 int herd_comm_allgather_bytes(herd_comm *c, const void *mine, size_t bytes, void *all,

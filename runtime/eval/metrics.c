@@ -153,11 +153,3 @@ done:
     acc->pairs = NULL;
     return rc;
 }
-
-double herd_eval_get(const herd_eval_result *res, const char *name)
-{
-    for (int i = 0; i < res->n; i++)
-        if (strcmp(res->names[i], name) == 0)
-            return res->values[i];
-    return NAN;
-}

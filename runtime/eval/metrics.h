@@ -38,9 +38,6 @@ void herd_eval_add(herd_eval_acc *acc, const float *pred, const float *y, int64_
 /* Merge over ranks and compute. COLLECTIVE. Frees the accumulator's memory. */
 int herd_eval_finish(herd_eval_acc *acc, herd_comm *comm, herd_eval_result *res, herd_error *err);
 
-/* Value of a named metric in res, or NAN when absent. */
-double herd_eval_get(const herd_eval_result *res, const char *name);
-
 /* Exact ROC AUC of n (score, label) pairs, interleaved; sorts pairs in
  * place. NAN when one class is absent. */
 double herd_roc_auc(double *pairs, int64_t n);
