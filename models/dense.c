@@ -14,8 +14,14 @@
  * layer the weight and bias gradients come first and are reported to the
  * model's grad_ready hook, so their allreduce can start while the gradient
  * of the layer's input is still being computed.
+ *
+ * Batches arrive as row indices into the caller's rows (herd_batch). An mlp
+ * gathers them into one buffer for sgemm; a net of one layer (linear,
+ * logistic, softmax) is memory-bound and takes them where they lie, in one
+ * pass that reads each row once (onepass.c).
  */
 #include "models/dense.h"
+#include "models/onepass.h"
 
 #include "config/config.h"
 #include "core/log.h"
@@ -27,6 +33,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_LAYERS (HERD_MAX_HIDDEN + 1)
 
@@ -41,6 +48,8 @@ typedef struct dense {
     float *pre[MAX_LAYERS];     /* (max_batch, dims[l+1]); pre[n_layers-1] holds the logits */
     float *post[MAX_LAYERS];    /* (max_batch, dims[l+1]) activations of hidden layers */
     float *dbuf[2];             /* (max_batch, widest layer) gradient ping-pong */
+    float *gx, *gy;             /* mlp: (max_batch, dims[0]) and (max_batch) gathered batch */
+    herd_onepass onepass;       /* one layer: its tensors and (TILE, OC) scratch */
     float *acts;                /* the one buffer all of the above activations live in */
 } dense;
 
@@ -54,6 +63,26 @@ static void add_tensor(herd_model *m, const char *what, int layer, int rows, int
     t->cols = cols;
     t->decay = decay;
     m->n_params += (size_t)rows * cols;
+}
+
+/* Each layer's weight and bias, in params and in grads. */
+static void point_layers(herd_model *m, dense *d)
+{
+    for (int l = 0; l < d->n_layers; l++) {
+        size_t wo = m->tensors[2 * l].offset, bo = m->tensors[2 * l + 1].offset;
+        d->w[l] = m->params + wo;
+        d->b[l] = m->params + bo;
+        d->dw[l] = m->grads + wo;
+        d->db[l] = m->grads + bo;
+    }
+}
+
+static void dense_params_moved(herd_model *m)
+{
+    dense *d = m->impl;
+    point_layers(m, d);
+    d->onepass.w = d->w[0];     /* the one-pass path's copies of the pointers */
+    d->onepass.b = d->b[0];
 }
 
 /* Named tensors, the parameter and gradient buffers and the decay mask. */
@@ -71,13 +100,7 @@ static void layout_params(herd_model *m, dense *d)
         for (size_t j = 0; j < (size_t)t->rows * t->cols; j++)
             m->decay_mask[t->offset + j] = (uint8_t)t->decay;
     }
-    for (int l = 0; l < d->n_layers; l++) {
-        size_t wo = m->tensors[2 * l].offset, bo = m->tensors[2 * l + 1].offset;
-        d->w[l] = m->params + wo;
-        d->b[l] = m->params + bo;
-        d->dw[l] = m->grads + wo;
-        d->db[l] = m->grads + bo;
-    }
+    point_layers(m, d);
 }
 
 /* Weights ~ N(0, std^2) with std = sqrt(2/fan_in) (He) under relu/gelu and
@@ -101,6 +124,15 @@ static void init_params(herd_model *m, dense *d, uint64_t seed)
 /* Floats rounded up to whole 64-byte lines, so every buffer stays aligned. */
 static size_t lines(size_t floats) { return (floats + 15) / 16 * 16; }
 
+/* The one-pass path of a one-layer net: its tensors and tile scratch. */
+static void point_onepass(herd_model *m, dense *d, float *p)
+{
+    size_t tile = lines((size_t)HERD_ONEPASS_TILE * m->n_out);
+    d->onepass = (herd_onepass){ .n_in = d->dims[0], .n_out = m->n_out, .w = d->w[0],
+                                 .b = d->b[0], .dw = d->dw[0], .db = d->db[0], .z = p,
+                                 .dz = p + tile };
+}
+
 static void alloc_activations(herd_model *m, dense *d)
 {
     size_t B = (size_t)m->max_batch, total = 0, widest = 0;
@@ -109,6 +141,10 @@ static void alloc_activations(herd_model *m, dense *d)
     for (int l = 0; l < d->n_layers; l++)
         total += lines(B * d->dims[l + 1]) * (l < d->n_layers - 1 ? 2 : 1);
     total += 2 * lines(B * widest);
+    if (d->n_layers == 1)
+        total += 2 * lines((size_t)HERD_ONEPASS_TILE * m->n_out);
+    else
+        total += lines(B * d->dims[0]) + lines(B);
     d->acts = herd_alloc_aligned(total * sizeof(float));
     float *p = d->acts;
     for (int l = 0; l < d->n_layers; l++) {
@@ -121,6 +157,13 @@ static void alloc_activations(herd_model *m, dense *d)
     }
     d->dbuf[0] = p;
     d->dbuf[1] = p + lines(B * widest);
+    p += 2 * lines(B * widest);
+    if (d->n_layers == 1) {
+        point_onepass(m, d, p);
+    } else {
+        d->gx = p;
+        d->gy = p + lines(B * d->dims[0]);
+    }
 }
 
 static const float *dense_forward(herd_model *m, const float *X, int B)
@@ -138,6 +181,16 @@ static const float *dense_forward(herd_model *m, const float *X, int B)
     return d->pre[d->n_layers - 1];
 }
 
+/* Layer l's weight and bias gradients (adjacent in grads) are final. */
+static void report_ready(herd_model *m, const dense *d, int l)
+{
+    if (m->grad_ready != NULL) {
+        size_t off = (size_t)(d->dw[l] - m->grads);
+        size_t count = (size_t)(d->db[l] - d->dw[l]) + (size_t)d->dims[l + 1];
+        m->grad_ready(m->grad_ready_ctx, off, count);
+    }
+}
+
 /* Backward from dout = d(loss)/d(logits), already in dbuf[0]. */
 static void dense_backward(herd_model *m, const float *X, int B)
 {
@@ -148,11 +201,7 @@ static void dense_backward(herd_model *m, const float *X, int B)
         float *dinp = l > 0 ? (dout == d->dbuf[0] ? d->dbuf[1] : d->dbuf[0]) : NULL;
         herd_linear_backward(NULL, d->dw[l], d->db[l], dout, inp, d->w[l], B, d->dims[l],
                              d->dims[l + 1]);
-        if (m->grad_ready != NULL) {
-            size_t off = (size_t)(d->dw[l] - m->grads);
-            size_t count = (size_t)(d->db[l] - d->dw[l]) + (size_t)d->dims[l + 1];
-            m->grad_ready(m->grad_ready_ctx, off, count);
-        }
+        report_ready(m, d, l);
         if (l > 0)
             herd_linear_backward(dinp, NULL, NULL, dout, inp, d->w[l], B, d->dims[l],
                                  d->dims[l + 1]);
@@ -162,13 +211,33 @@ static void dense_backward(herd_model *m, const float *X, int B)
     }
 }
 
-static double dense_loss_and_grad(herd_model *m, const float *X, const float *y, int B,
-                                  float scale)
+/* The batch's rows and labels copied into gx, gy in batch order. */
+static void gather(dense *d, const herd_batch *batch)
+{
+    size_t C = (size_t)d->dims[0];
+    for (int i = 0; i < batch->B; i++) {
+        memcpy(d->gx + i * C, batch->X + (size_t)batch->idx[i] * C, C * sizeof(float));
+        d->gy[i] = batch->y[batch->idx[i]];
+    }
+}
+
+static double dense_loss_and_grad(herd_model *m, const herd_batch *batch, float scale)
 {
     dense *d = m->impl;
-    const float *logits = dense_forward(m, X, B);
-    double loss = herd_model_output_loss(m, logits, y, B, scale, d->dbuf[0]);
-    dense_backward(m, X, B);
+    if (d->n_layers == 1) {
+        double loss = herd_onepass_loss_and_grad(m, &d->onepass, batch, scale);
+        report_ready(m, d, 0);
+        return loss;
+    }
+    const float *X = batch->X, *y = batch->y;
+    if (batch->idx != NULL) {
+        gather(d, batch);
+        X = d->gx;
+        y = d->gy;
+    }
+    const float *logits = dense_forward(m, X, batch->B);
+    double loss = herd_model_output_loss(m, logits, y, batch->B, scale, d->dbuf[0]);
+    dense_backward(m, X, batch->B);
     return loss;
 }
 
@@ -186,6 +255,7 @@ static const herd_model_ops dense_ops = {
     .forward = dense_forward,
     .loss_and_grad = dense_loss_and_grad,
     .free_impl = dense_free,
+    .params_moved = dense_params_moved,
 };
 
 void herd_dense_build(herd_model *m, uint64_t seed)

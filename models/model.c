@@ -146,10 +146,21 @@ void herd_model_free(herd_model *m)
         return;
     if (m->ops && m->ops->free_impl)
         m->ops->free_impl(m);
-    free(m->params);
+    if (!m->params_placed)
+        free(m->params);
     free(m->grads);
     free(m->decay_mask);
     free(m);
+}
+
+void herd_model_place_params(herd_model *m, float *params)
+{
+    if (!m->params_placed)
+        free(m->params);
+    m->params = params;
+    m->params_placed = 1;
+    if (m->ops->params_moved != NULL)
+        m->ops->params_moved(m);
 }
 
 const float *herd_model_forward(herd_model *m, const float *X, int B)
@@ -161,8 +172,14 @@ const float *herd_model_forward(herd_model *m, const float *X, int B)
 double herd_model_loss_and_grad(herd_model *m, const float *X, const float *y, int B,
                                 float scale)
 {
-    HERD_ASSERT(B >= 0 && B <= m->max_batch);
-    return m->ops->loss_and_grad(m, X, y, B, scale);
+    herd_batch batch = { .X = X, .y = y, .idx = NULL, .B = B };
+    return herd_model_loss_and_grad_batch(m, &batch, scale);
+}
+
+double herd_model_loss_and_grad_batch(herd_model *m, const herd_batch *batch, float scale)
+{
+    HERD_ASSERT(batch->B >= 0 && batch->B <= m->max_batch);
+    return m->ops->loss_and_grad(m, batch, scale);
 }
 
 double herd_model_output_loss(const herd_model *m, const float *logits, const float *y, int B,

@@ -42,6 +42,17 @@ typedef struct herd_model_spec {
 
 typedef struct herd_model_ops herd_model_ops;
 
+/* B rows of a batch read where they lie: row i is X + idx[i] * n_in with
+ * label y[idx[i]]; idx NULL means rows 0..B-1 in order. The trainer passes
+ * its shard and the step's row indices, so no batch is copied unless the
+ * model needs its rows contiguous (an mlp gathers them for sgemm). */
+typedef struct herd_batch {
+    const float *X;
+    const float *y;
+    const int64_t *idx;
+    int B;
+} herd_batch;
+
 /* Called during loss_and_grad when grads[offset, offset + count) are final
  * for this step. Dense models report one layer (weight and bias, which are
  * adjacent) at a time, last layer first, so the ranges arrive from the top
@@ -54,6 +65,7 @@ typedef struct herd_model {
     herd_model_spec spec;
     int n_out;
     float *params;       /* one buffer, n_params floats, 64-byte aligned */
+    int params_placed;   /* params live in memory the model does not own */
     float *grads;        /* mirrors params */
     uint8_t *decay_mask; /* n_params: 1 where weight decay applies */
     size_t n_params;
@@ -70,8 +82,10 @@ struct herd_model_ops {
     /* forward: X (B, n_in) -> logits (B, n_out), in model-owned memory */
     const float *(*forward)(herd_model *m, const float *X, int B);
     /* forward + loss + backward; grads += d(sum loss * scale)/dparams */
-    double (*loss_and_grad)(herd_model *m, const float *X, const float *y, int B, float scale);
+    double (*loss_and_grad)(herd_model *m, const herd_batch *batch, float scale);
     void (*free_impl)(herd_model *m);
+    /* m->params now points elsewhere: re-point whatever points into it */
+    void (*params_moved)(herd_model *m);
 };
 
 /* Check spec against the data (e.g. logistic needs a binary task) and build
@@ -90,6 +104,9 @@ const float *herd_model_forward(herd_model *m, const float *X, int B);
 double herd_model_loss_and_grad(herd_model *m, const float *X, const float *y, int B,
                                 float scale);
 
+/* The same for the rows of batch (batch->B <= max_batch), read in place. */
+double herd_model_loss_and_grad_batch(herd_model *m, const herd_batch *batch, float scale);
+
 /* Per-row loss sum without gradients (evaluation). */
 double herd_model_loss(herd_model *m, const float *X, const float *y, int B);
 
@@ -101,6 +118,12 @@ void herd_model_predict(herd_model *m, const float *X, int B, float *out);
 int herd_model_predict_width(const herd_model *m);
 
 void herd_model_zero_grad(herd_model *m);
+
+/* From now on the parameters live in params (n_params floats holding the
+ * same values, 64-byte aligned, outliving the model's use of them: the
+ * ranks' shared copy, comm/reduce.h). Frees the model's own buffer; the new
+ * one is never freed by the model. */
+void herd_model_place_params(herd_model *m, float *params);
 
 /* Have loss_and_grad call fn(ctx, offset, count) as gradient ranges become
  * final (NULL: no calls). Models that do not report ranges never call it;

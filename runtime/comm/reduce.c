@@ -11,6 +11,12 @@
  * back (allgather). The
  * barrier is a sense counter in the window, spun on with C11 atomics and
  * sched_yield, so it also behaves when ranks outnumber cores.
+ *
+ * Shared parameters (herd_comm_reducer_share): the host's ranks keep one
+ * copy of the parameters and optimizer state in a second window. Buckets
+ * then scatter: a round copies back only the rank's own slice, the rank
+ * records it as owned, and after the step's last round it updates the
+ * shared copy over its owned slices only.
  */
 #include "comm/reduce.h"
 #include "comm/comm_impl.h"
@@ -21,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #define SLICE_FLOATS (32 * 1024)     /* each rank's share of a round: 128 KB */
 #define SPINS_BEFORE_YIELD 2000
@@ -36,9 +43,12 @@ struct herd_comm_reducer {
     herd_comm *comm;
     int algorithm;
     MPI_Win win;
+    MPI_Win state_win;         /* shared parameters and optimizer state, or MPI_WIN_NULL */
     MPI_Comm leaders;          /* local rank 0 of every host; MPI_COMM_NULL elsewhere */
     int n_leaders;
     shm_barrier *barrier;
+    double *totals;            /* 2 x local_size: herd_comm_buckets_total, by call parity */
+    long total_calls;
     float *in;                 /* local_size x piece */
     float *out;                /* piece */
     size_t piece;              /* floats per round: local_size x SLICE_FLOATS */
@@ -108,7 +118,8 @@ static int attach_shared(herd_comm_reducer *r, herd_error *err)
     herd_comm *c = r->comm;
     int rc = HERD_OK;
     r->piece = (size_t)c->local_size * SLICE_FLOATS;
-    size_t bytes = sizeof(shm_barrier) + ((size_t)c->local_size + 1) * r->piece * sizeof(float);
+    size_t head = (sizeof(shm_barrier) + 2 * (size_t)c->local_size * sizeof(double) + 63) / 64 * 64;
+    size_t bytes = head + ((size_t)c->local_size + 1) * r->piece * sizeof(float);
     void *base = NULL;
     MPI_Aint size = 0;
     int unit = 0;
@@ -116,7 +127,8 @@ static int attach_shared(herd_comm_reducer *r, herd_error *err)
                                     c->node, &base, &r->win));
     TRY_MPI(MPI_Win_shared_query(r->win, 0, &size, &unit, &base));
     r->barrier = base;
-    r->in = (float *)((char *)base + sizeof(shm_barrier));
+    r->totals = (double *)((char *)base + sizeof(shm_barrier));
+    r->in = (float *)((char *)base + head);
     r->out = r->in + (size_t)c->local_size * r->piece;
     if (c->local_rank == 0)
         memset(base, 0, sizeof(shm_barrier));
@@ -138,7 +150,7 @@ int herd_comm_reducer_create(herd_comm *c, int algorithm, herd_comm_reducer **ou
 {
     herd_comm_reducer *r = herd_calloc(1, sizeof *r);
     r->comm = c;
-    r->win = MPI_WIN_NULL;
+    r->win = r->state_win = MPI_WIN_NULL;
     r->leaders = MPI_COMM_NULL;
     int rc = resolve(c, algorithm, &r->algorithm, err);
     if (rc == HERD_OK && r->algorithm != HERD_ALLREDUCE_MPI)
@@ -159,6 +171,8 @@ void herd_comm_reducer_free(herd_comm_reducer *r)
         MPI_Comm_free(&r->leaders);
     if (r->win != MPI_WIN_NULL)
         MPI_Win_free(&r->win);
+    if (r->state_win != MPI_WIN_NULL)
+        MPI_Win_free(&r->state_win);
     free(r);
 }
 
@@ -186,8 +200,11 @@ static void sum_slice(float *restrict out, const float *in, size_t stride, int p
 #undef SOURCE
 }
 
-/* One round over k <= piece floats of buf. COLLECTIVE over the host. */
-static int shm_round(herd_comm_reducer *r, float *buf, size_t k, herd_error *err)
+/* One round over k <= piece floats of buf. Afterwards buf holds the sum
+ * (scatter: only buf[*own_lo, *own_hi), this rank's slice). COLLECTIVE over
+ * the host. */
+static int shm_round(herd_comm_reducer *r, float *buf, size_t k, int scatter, size_t *own_lo,
+                     size_t *own_hi, herd_error *err)
 {
     herd_comm *c = r->comm;
     int L = c->local_size, me = c->local_rank, rc = HERD_OK;
@@ -209,7 +226,12 @@ static int shm_round(herd_comm_reducer *r, float *buf, size_t k, herd_error *err
 done:
     /* every rank reaches the last barrier, even after a failure, so none hangs */
     barrier_wait(r->barrier, L);
-    memcpy(buf, r->out, k * sizeof(float));
+    if (scatter)
+        memcpy(buf + lo, r->out + lo, (hi - lo) * sizeof(float));
+    else
+        memcpy(buf, r->out, k * sizeof(float));
+    *own_lo = lo;
+    *own_hi = hi;
     return rc;
 }
 
@@ -232,8 +254,57 @@ int herd_comm_reducer_sum(herd_comm_reducer *r, float *buf, size_t n, herd_error
         return HERD_OK;
     if (r->algorithm == HERD_ALLREDUCE_MPI)
         return mpi_sum(r, buf, n, err);
-    for (size_t at = 0; at < n && rc == HERD_OK; at += r->piece)
-        rc = shm_round(r, buf + at, n - at < r->piece ? n - at : r->piece, err);
+    for (size_t at = 0, lo, hi; at < n && rc == HERD_OK; at += r->piece)
+        rc = shm_round(r, buf + at, n - at < r->piece ? n - at : r->piece, 0, &lo, &hi, err);
+    return rc;
+}
+
+/* ---- shared parameters ---- */
+
+/* Open MPI backs shared windows with files in /dev/shm (osc_sm's default
+ * backing directory); a tmpfs with too little room would fault on first
+ * touch instead of failing the allocation, so ask first. */
+static int host_has_room(size_t bytes)
+{
+    struct statvfs fs;
+    if (statvfs("/dev/shm", &fs) != 0)
+        return 1;
+    double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+    return (double)bytes <= avail / 2;
+}
+
+int herd_comm_reducer_share(herd_comm_reducer *r, float *const *from, float **to, int n_arrays,
+                            size_t n, int *shared, herd_error *err)
+{
+    herd_comm *c = r->comm;
+    int rc = HERD_OK;
+    size_t stride = (n + 15) / 16 * 16;    /* floats: every array on a 64-byte line */
+    size_t bytes = (size_t)n_arrays * stride * sizeof(float);
+    *shared = 0;
+    if (r->algorithm == HERD_ALLREDUCE_MPI || c->size == 1)
+        return HERD_OK;
+    int room = c->local_rank == 0 ? host_has_room(bytes) : 1;
+    TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, &room, 1, MPI_INT, MPI_MIN, c->world));
+    if (!room) {
+        if (c->rank == 0)
+            herd_warn("comm: /dev/shm has too little room for one shared copy of the parameters "
+                      "(%.1f MB); every rank keeps its own", (double)bytes / 1e6);
+        return HERD_OK;
+    }
+    void *base = NULL;
+    MPI_Aint size = 0;
+    int unit = 0;
+    TRY_MPI(MPI_Win_allocate_shared(c->local_rank == 0 ? (MPI_Aint)bytes : 0, 1, MPI_INFO_NULL,
+                                    c->node, &base, &r->state_win));
+    TRY_MPI(MPI_Win_shared_query(r->state_win, 0, &size, &unit, &base));
+    for (int i = 0; i < n_arrays; i++) {
+        to[i] = (float *)base + (size_t)i * stride;
+        if (c->local_rank == 0)
+            memcpy(to[i], from[i], n * sizeof(float));
+    }
+    TRY_MPI(MPI_Barrier(c->node));  /* the copy is in place before anyone reads it */
+    *shared = 1;
+done:
     return rc;
 }
 
@@ -243,6 +314,9 @@ struct herd_comm_buckets {
     herd_comm_reducer *reducer;
     float *buf;
     size_t n, bucket;
+    int scatter;               /* keep only this rank's slices of each round */
+    size_t *owned;             /* scatter: (lo, hi) pairs of this step's own slices */
+    size_t n_owned, cap_owned;
     size_t ready_lo;           /* buf[ready_lo, n) is final */
     size_t launched_lo;        /* buf[launched_lo, n) is reduced or in flight */
     MPI_Request *reqs;         /* in-flight MPI_Iallreduce of the mpi algorithm */
@@ -250,17 +324,21 @@ struct herd_comm_buckets {
 };
 
 herd_comm_buckets *herd_comm_buckets_create(herd_comm_reducer *r, float *buf, size_t n,
-                                            size_t bucket_floats)
+                                            size_t bucket_floats, int scatter)
 {
     herd_comm_buckets *b = herd_calloc(1, sizeof *b);
     b->reducer = r;
     b->buf = buf;
     b->n = n;
     b->bucket = bucket_floats > 0 ? bucket_floats : 1;
+    b->scatter = scatter && r->algorithm != HERD_ALLREDUCE_MPI && r->comm->size > 1;
     /* every bucket but the last holds >= bucket floats, and each Iallreduce
      * holds < 2^30 of them */
     b->cap_reqs = (int)(n / b->bucket + n / ((size_t)1 << 30) + 2);
     b->reqs = herd_calloc((size_t)b->cap_reqs, sizeof *b->reqs);
+    /* a round per piece of every bucket: at most n / piece + one per bucket */
+    b->cap_owned = (b->scatter ? n / r->piece : 0) + (size_t)b->cap_reqs + 1;
+    b->owned = herd_calloc(2 * b->cap_owned, sizeof *b->owned);
     b->ready_lo = b->launched_lo = n;
     return b;
 }
@@ -270,7 +348,27 @@ void herd_comm_buckets_free(herd_comm_buckets *b)
     if (b == NULL)
         return;
     free(b->reqs);
+    free(b->owned);
     free(b);
+}
+
+/* shm/hier: reduce buf[lo, lo + n) now, in rounds; when scattering, note
+ * the slices this rank holds the sum of. */
+static int shm_rounds(herd_comm_buckets *b, size_t lo, size_t n, herd_error *err)
+{
+    herd_comm_reducer *r = b->reducer;
+    int rc = HERD_OK;
+    for (size_t at = lo; at < lo + n && rc == HERD_OK; at += r->piece) {
+        size_t k = lo + n - at < r->piece ? lo + n - at : r->piece, own_lo = 0, own_hi = 0;
+        rc = shm_round(r, b->buf + at, k, b->scatter, &own_lo, &own_hi, err);
+        if (b->scatter && own_lo < own_hi) {
+            HERD_ASSERT(b->n_owned < b->cap_owned);
+            b->owned[2 * b->n_owned] = at + own_lo;
+            b->owned[2 * b->n_owned + 1] = at + own_hi;
+            b->n_owned++;
+        }
+    }
+    return rc;
 }
 
 /* Reduce buf[ready_lo, launched_lo): MPI starts it, shm/hier do it now. */
@@ -279,11 +377,13 @@ static int launch(herd_comm_buckets *b, herd_error *err)
     herd_comm_reducer *r = b->reducer;
     size_t lo = b->ready_lo, n = b->launched_lo - b->ready_lo;
     int rc = HERD_OK;
+    if (b->launched_lo == b->n)
+        b->n_owned = 0;        /* the step's first bucket */
     b->launched_lo = lo;
     if (n == 0 || r->comm->size == 1)
         return HERD_OK;
     if (r->algorithm != HERD_ALLREDUCE_MPI)
-        return herd_comm_reducer_sum(r, b->buf + lo, n, err);
+        return shm_rounds(b, lo, n, err);
     const size_t most = (size_t)1 << 30;
     for (size_t at = 0; at < n; at += most) {
         size_t k = n - at < most ? n - at : most;
@@ -324,4 +424,39 @@ int herd_comm_buckets_finish(herd_comm_buckets *b, herd_error *err)
     b->n_reqs = 0;
     b->ready_lo = b->launched_lo = b->n;
     return rc;
+}
+
+size_t herd_comm_buckets_owned(herd_comm_buckets *b, const size_t **ranges)
+{
+    if (!b->scatter) {
+        b->owned[0] = 0;
+        b->owned[1] = b->n;
+        b->n_owned = 1;
+    }
+    *ranges = b->owned;
+    return b->n_owned;
+}
+
+double herd_comm_buckets_total(herd_comm_buckets *b, double x)
+{
+    herd_comm_reducer *r = b->reducer;
+    if (!b->scatter)
+        return x;
+    int L = r->comm->local_size;
+    /* two sets of slots by call parity: a rank can only write this set again
+     * two calls on, after every rank has passed the next call's barrier, so
+     * after every rank has read it */
+    double *slot = r->totals + (size_t)(r->total_calls++ & 1) * (size_t)L;
+    slot[r->comm->local_rank] = x;
+    barrier_wait(r->barrier, L);
+    double sum = 0.0;
+    for (int q = 0; q < L; q++)
+        sum += slot[q];
+    return sum;
+}
+
+void herd_comm_buckets_publish(herd_comm_buckets *b)
+{
+    if (b->scatter)
+        barrier_wait(b->reducer->barrier, b->reducer->comm->local_size);
 }

@@ -91,6 +91,7 @@ typedef struct herd_config {
     struct {
         int algorithm;                /* comm.algorithm: auto|mpi|shm|hier (HERD_ALLREDUCE_*), default auto */
         double bucket_mb;             /* comm.bucket_mb: gradient bucket size in MB, default 4 */
+        int share_params;             /* comm.share_params: one copy of the parameters per host, default true */
         double timeout_s;             /* comm.timeout_s: watchdog on collectives, 0 = off, default 300 */
     } comm;
 

@@ -33,9 +33,22 @@ void herd_optim_free(herd_optim *o)
 {
     if (!o)
         return;
-    free(o->m);
-    free(o->v);
+    if (!o->state_placed) {
+        free(o->m);
+        free(o->v);
+    }
     free(o);
+}
+
+void herd_optim_place_state(herd_optim *o, float *m, float *v)
+{
+    if (!o->state_placed) {
+        free(o->m);
+        free(o->v);
+    }
+    o->m = m;
+    o->v = v;
+    o->state_placed = 1;
 }
 
 /* The update runs over chunks: first the chunk's weight-decay rates (from
@@ -92,21 +105,29 @@ static adam_consts adam_consts_at(const herd_optim *o, float lr)
     return c;
 }
 
+void herd_optim_begin_step(herd_optim *o) { o->t++; }
+
+void herd_optim_update(herd_optim *o, float *params, const float *grads,
+                       const uint8_t *decay_mask, float lr, size_t lo, size_t hi)
+{
+    float wd[CHUNK];
+    adam_consts c = adam_consts_at(o, lr);
+    for (size_t at = lo; at < hi; at += CHUNK) {
+        size_t len = hi - at < CHUNK ? hi - at : CHUNK;
+        decay_rates(wd, decay_mask ? decay_mask + at : NULL, len, o->p.weight_decay);
+        if (o->p.name == HERD_OPT_SGD)
+            sgd_chunk(params + at, grads + at, o->m + at, wd, len, lr, o->p.momentum,
+                      o->p.nesterov);
+        else
+            adam_chunk(params + at, grads + at, o->m + at, o->v + at, wd, len, &c);
+    }
+}
+
 void herd_optim_step(herd_optim *o, float *params, const float *grads, const uint8_t *decay_mask,
                      float lr)
 {
-    float wd[CHUNK];
-    o->t++;
-    adam_consts c = adam_consts_at(o, lr);
-    for (size_t lo = 0; lo < o->n; lo += CHUNK) {
-        size_t len = o->n - lo < CHUNK ? o->n - lo : CHUNK;
-        decay_rates(wd, decay_mask ? decay_mask + lo : NULL, len, o->p.weight_decay);
-        if (o->p.name == HERD_OPT_SGD)
-            sgd_chunk(params + lo, grads + lo, o->m + lo, wd, len, lr, o->p.momentum,
-                      o->p.nesterov);
-        else
-            adam_chunk(params + lo, grads + lo, o->m + lo, o->v + lo, wd, len, &c);
-    }
+    herd_optim_begin_step(o);
+    herd_optim_update(o, params, grads, decay_mask, lr, 0, o->n);
 }
 
 /* Sum of squares of x[0..n), n <= 4096: 16 float lanes (the loop the
@@ -126,18 +147,26 @@ static double sum_squares_block(const float *restrict x, size_t n)
     return sum;
 }
 
-double herd_clip_grad_norm(float *grads, size_t n, double clip)
+double herd_sum_squares(const float *x, size_t n)
 {
     /* float partial sums over blocks of 4096 keep the relative error near
      * 1e-6 while running at memory speed; the blocks add up in double */
     double sum = 0.0;
     for (size_t i = 0; i < n; i += 4096)
-        sum += sum_squares_block(grads + i, n - i < 4096 ? n - i : 4096);
-    double norm = sqrt(sum);
-    if (clip > 0.0 && norm > clip) {
-        float s = (float)(clip / norm);
-        for (size_t i = 0; i < n; i++)
-            grads[i] *= s;
-    }
+        sum += sum_squares_block(x + i, n - i < 4096 ? n - i : 4096);
+    return sum;
+}
+
+void herd_scale(float *x, size_t n, float s)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] *= s;
+}
+
+double herd_clip_grad_norm(float *grads, size_t n, double clip)
+{
+    double norm = sqrt(herd_sum_squares(grads, n));
+    if (clip > 0.0 && norm > clip)
+        herd_scale(grads, n, (float)(clip / norm));
     return norm;
 }

@@ -118,15 +118,11 @@ void herd_batcher_init(herd_batcher *b, const herd_rows *rows, int64_t local_bat
     /* streamed rows are permuted block by block inside the stream */
     b->perm = herd_malloc((size_t)(rows->n > 0 && rows->stream == NULL ? rows->n : 1)
                           * sizeof(int64_t));
-    b->X = herd_alloc_aligned((size_t)local_batch * (size_t)rows->cols * sizeof(float));
-    b->y = herd_alloc_aligned((size_t)local_batch * sizeof(float));
 }
 
 void herd_batcher_free(herd_batcher *b)
 {
     free(b->perm);
-    free(b->X);
-    free(b->y);
     memset(b, 0, sizeof *b);
 }
 
@@ -143,18 +139,14 @@ void herd_batcher_shuffle(herd_batcher *b, uint64_t seed, int64_t epoch, int ran
     herd_rng_shuffle(&r, b->perm, b->rows->n);
 }
 
-void herd_batcher_gather(herd_batcher *b, int64_t step)
+void herd_batcher_next(herd_batcher *b, int64_t step, herd_batch *batch)
 {
     if (b->rows->stream != NULL) {
-        herd_row_stream_gather(b->rows->stream, step, b->local_batch, b->X, b->y);
+        herd_row_stream_batch(b->rows->stream, step, b->local_batch, batch);
         return;
     }
-    int64_t cols = b->rows->cols;
-    const int64_t *idx = b->perm + step * b->local_batch;
-    for (int64_t i = 0; i < b->local_batch; i++) {
-        memcpy(b->X + i * cols, b->rows->X + idx[i] * cols, (size_t)cols * sizeof(float));
-        b->y[i] = b->rows->y[idx[i]];
-    }
+    *batch = (herd_batch){ .X = b->rows->X, .y = b->rows->y,
+                           .idx = b->perm + step * b->local_batch, .B = (int)b->local_batch };
 }
 
 int herd_batcher_settle(herd_batcher *b, herd_error *err)

@@ -8,8 +8,11 @@
  * Each epoch a rank visits its shard in a permutation drawn from
  * (seed, epoch, rank), taking local_batch rows per step. A global batch is
  * the union of every rank's local batch; local batches split the global
- * batch as evenly as possible. Batches are gathered into one aligned buffer
- * allocated once, so a step allocates nothing.
+ * batch as evenly as possible. A batch is not copied: it is a view of the
+ * rows in memory and the step's slice of the permutation (herd_batch), and
+ * the model reads the rows where they lie (or gathers them itself into a
+ * buffer allocated once, when it needs them contiguous), so a step
+ * allocates nothing.
  */
 #ifndef HERD_BATCHES_H
 #define HERD_BATCHES_H
@@ -17,6 +20,7 @@
 #include "core/status.h"
 #include "data/dataset.h"
 #include "data/preprocess.h"
+#include "models/model.h"
 
 #include <stdint.h>
 
@@ -67,15 +71,14 @@ int64_t herd_rows_shard_rows(const herd_rows *r);
 void herd_rows_stream_set_preprocess(herd_rows *r, const herd_preprocess *pp);
 void herd_row_stream_free(herd_row_stream *s);
 void herd_row_stream_shuffle(herd_row_stream *s, uint64_t epoch_seed, int rank);
-void herd_row_stream_gather(herd_row_stream *s, int64_t step, int64_t local_batch, float *X,
-                            float *y);
+void herd_row_stream_batch(herd_row_stream *s, int64_t step, int64_t local_batch,
+                           herd_batch *batch);
 int herd_row_stream_settle(herd_row_stream *s, herd_error *err);
 
 typedef struct herd_batcher {
     const herd_rows *rows;
     int64_t local_batch;     /* rows this rank contributes per step */
     int64_t *perm;           /* rows->n */
-    float *X, *y;            /* the current batch: local_batch rows */
 } herd_batcher;
 
 /* Local batch of rank in a global batch of global_batch rows. */
@@ -85,9 +88,12 @@ void herd_batcher_init(herd_batcher *b, const herd_rows *rows, int64_t local_bat
 void herd_batcher_free(herd_batcher *b);
 /* Draw this epoch's permutation. */
 void herd_batcher_shuffle(herd_batcher *b, uint64_t seed, int64_t epoch, int rank);
-/* Copy the rows of step (0-based within the epoch) into b->X, b->y. */
-void herd_batcher_gather(herd_batcher *b, int64_t step);
-/* End of a step: wait for the prefetch read started by gather (streamed
+/* The rows of step (0-based within the epoch): *batch is a view of the
+ * rows in memory (no copy), valid until the next call. Streamed rows: the
+ * block they are in is whole in memory, and the prefetch thread starts
+ * reading the next block into the other buffer. */
+void herd_batcher_next(herd_batcher *b, int64_t step, herd_batch *batch);
+/* End of a step: wait for the prefetch read started by next (streamed
  * rows only) and report a read error. Returns HERD_OK or the error. */
 int herd_batcher_settle(herd_batcher *b, herd_error *err);
 

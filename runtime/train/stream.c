@@ -177,8 +177,8 @@ void herd_row_stream_shuffle(herd_row_stream *s, uint64_t epoch_seed, int rank)
     s->perm_block = -1;
 }
 
-void herd_row_stream_gather(herd_row_stream *s, int64_t step, int64_t local_batch, float *X,
-                            float *y)
+void herd_row_stream_batch(herd_row_stream *s, int64_t step, int64_t local_batch,
+                           herd_batch *batch)
 {
     int64_t first = step * local_batch;
     int64_t b = first / s->block_rows, pos = first - b * s->block_rows;
@@ -191,12 +191,9 @@ void herd_row_stream_gather(herd_row_stream *s, int64_t step, int64_t local_batc
         herd_rng_shuffle(&r, s->perm, len);
         s->perm_block = b;
     }
-    const float *bx = s->X[s->cur], *by = s->y[s->cur];
-    for (int64_t i = 0; i < local_batch; i++) {
-        int64_t row = s->perm[pos + i];
-        memcpy(X + i * s->cols, bx + row * s->cols, (size_t)s->cols * sizeof(float));
-        y[i] = by[row];
-    }
+    /* the prefetch thread writes the other slot: this one stays as it is */
+    *batch = (herd_batch){ .X = s->X[s->cur], .y = s->y[s->cur], .idx = s->perm + pos,
+                           .B = (int)local_batch };
     prefetch_after(s, b, local_batch);
 }
 

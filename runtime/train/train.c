@@ -152,22 +152,45 @@ static void gradient_ready(void *ctx, size_t offset, size_t count)
     t->comm_time += herd_now() - t0;
 }
 
+/* comm.share_params: the ranks of each host move to one shared copy of the
+ * parameters and optimizer state (comm/reduce.h), taken from local rank 0
+ * after setup, so a resumed run shares what it loaded. COLLECTIVE. */
+static int share_parameters(herd_trainer *t, int *shared, herd_error *err)
+{
+    herd_model *m = t->model;
+    herd_optim *o = t->optim;
+    float *from[3] = { m->params, o->m, o->v }, *to[3] = { NULL, NULL, NULL };
+    *shared = 0;
+    if (!t->cfg->comm.share_params)
+        return HERD_OK;
+    int rc = herd_comm_reducer_share(t->reducer, from, to, o->v != NULL ? 3 : 2, m->n_params,
+                                     shared, err);
+    if (rc == HERD_OK && *shared) {
+        herd_model_place_params(m, to[0]);
+        herd_optim_place_state(o, to[1], to[2]);
+    }
+    return rc;
+}
+
 /* The reducer (comm.algorithm) and buckets (comm.bucket_mb), built at the
  * first step; every rank takes it. COLLECTIVE. */
 static int start_reduction(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
+    int shared = 0;
     int rc = herd_comm_reducer_create(t->comm, cfg->comm.algorithm, &t->reducer, err);
+    if (rc == HERD_OK)
+        rc = share_parameters(t, &shared, err);
     if (rc != HERD_OK)
         return rc;
     size_t bucket = (size_t)(cfg->comm.bucket_mb * 1048576.0 / sizeof(float));
     t->buckets = herd_comm_buckets_create(t->reducer, t->model->grads, t->model->n_params,
-                                          bucket);
+                                          bucket, shared);
     herd_model_set_grad_ready(t->model, gradient_ready, t);
     if (t->rank == 0 && t->size > 1)
-        herd_info("gradient allreduce: %s, buckets of %.3g MB",
+        herd_info("gradient allreduce: %s, buckets of %.3g MB%s",
                   herd_comm_algorithm_name(herd_comm_reducer_algorithm(t->reducer)),
-                  cfg->comm.bucket_mb);
+                  cfg->comm.bucket_mb, shared ? "; one shared copy of the parameters per host" : "");
     return HERD_OK;
 }
 
@@ -208,6 +231,44 @@ static int nonfinite_step(herd_trainer *t, herd_error *err)
     return HERD_OK;
 }
 
+/* The norm of the summed gradient: over the ranges this rank holds the sum
+ * of (all of it, or its slices when the host shares the parameters), added
+ * up over the ranks that hold the others. COLLECTIVE. */
+static double gradient_norm(herd_trainer *t)
+{
+    const size_t *own;
+    size_t n_own = herd_comm_buckets_owned(t->buckets, &own);
+    double sum = 0.0;
+    for (size_t i = 0; i < n_own; i++)
+        sum += herd_sum_squares(t->model->grads + own[2 * i], own[2 * i + 1] - own[2 * i]);
+    herd_comm_watch_enter(t->comm, "gradient norm", t->step);
+    sum = herd_comm_buckets_total(t->buckets, sum);
+    herd_comm_watch_leave(t->comm);
+    return sqrt(sum);
+}
+
+/* Clip (optim.clip_norm) and apply the update at this step's learning rate
+ * over the ranges this rank owns, then wait until the host's ranks have
+ * updated theirs (shared parameters). COLLECTIVE. */
+static void update_parameters(herd_trainer *t)
+{
+    herd_model *m = t->model;
+    const size_t *own;
+    size_t n_own = herd_comm_buckets_owned(t->buckets, &own);
+    double clip = t->cfg->optim.clip_norm;
+    float lr = (float)herd_schedule_lr(&t->schedule, t->step);
+    herd_optim_begin_step(t->optim);
+    for (size_t i = 0; i < n_own; i++) {
+        size_t lo = own[2 * i], hi = own[2 * i + 1];
+        if (clip > 0.0 && t->grad_norm > clip)
+            herd_scale(m->grads + lo, hi - lo, (float)(clip / t->grad_norm));
+        herd_optim_update(t->optim, m->params, m->grads, m->decay_mask, lr, lo, hi);
+    }
+    herd_comm_watch_enter(t->comm, "parameter update", t->step);
+    herd_comm_buckets_publish(t->buckets);
+    herd_comm_watch_leave(t->comm);
+}
+
 static int train_step(herd_trainer *t, herd_error *err)
 {
     herd_model *m = t->model;
@@ -217,12 +278,12 @@ static int train_step(herd_trainer *t, herd_error *err)
             return rc;
     }
     double t0 = herd_now();
-    herd_batcher_gather(&t->batcher, t->step_in_epoch);
+    herd_batch batch;
+    herd_batcher_next(&t->batcher, t->step_in_epoch, &batch);
     t->data_time += herd_now() - t0;
     herd_model_zero_grad(m);
     float scale = 1.0f / (float)t->cfg->train.batch_size;
-    double loss = herd_model_loss_and_grad(m, t->batcher.X, t->batcher.y,
-                                           (int)t->batcher.local_batch, scale);
+    double loss = herd_model_loss_and_grad_batch(m, &batch, scale);
     int rc = reduce_gradients(t, err);
     /* streamed rows: join the prefetch read on every path, before anything else uses HDF5 */
     herd_error read_err = { 0 };
@@ -230,11 +291,10 @@ static int train_step(herd_trainer *t, herd_error *err)
         rc = herd_error_set(err, read_err.code, "%s", read_err.msg);
     if (rc != HERD_OK)
         return rc;
-    t->grad_norm = herd_clip_grad_norm(m->grads, m->n_params, t->cfg->optim.clip_norm);
+    t->grad_norm = gradient_norm(t);
     if (!isfinite(t->grad_norm))
         return nonfinite_step(t, err);
-    float lr = (float)herd_schedule_lr(&t->schedule, t->step);
-    herd_optim_step(t->optim, m->params, m->grads, m->decay_mask, lr);
+    update_parameters(t);
     t->loss_sum += loss;
     t->rows_sum += (double)t->batcher.local_batch;
     t->step_time += herd_now() - t0;

@@ -62,4 +62,17 @@ check "resumed run keeps its run id" test "$(json sr.json .run_id)" != ""
 "$HERD" predict "$(json sr.json .checkpoint)" --data synth.h5 -o pr.csv > /dev/null
 check "stop at epoch 1 + resume == straight run (bitwise)" cmp -s p2.csv pr.csv
 
+# the host's ranks keep one shared copy of the parameters and optimizer state (the
+# default) or one each (comm.share_params=false): the same bits either way
+for n in 2 4; do
+  check "$n ranks share one copy of the parameters" grep -q "one shared copy of the parameters" train$n.log
+  run_ranks $n train cfg.yaml train.checkpoint_dir=ckptp$n comm.share_params=false \
+    --summary-json sp$n.json > trainp$n.log
+  check "$n ranks, comm.share_params=false: a copy per rank" \
+    test "$(grep -c 'one shared copy' trainp$n.log)" = 0
+  "$HERD" predict "$(json s$n.json .checkpoint)" --data synth.h5 -o q$n.csv > /dev/null
+  "$HERD" predict "$(json sp$n.json .checkpoint)" --data synth.h5 -o qp$n.csv > /dev/null
+  check "$n ranks: shared parameters == a copy per rank (bitwise)" cmp -s q$n.csv qp$n.csv
+done
+
 finish
