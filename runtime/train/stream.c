@@ -9,10 +9,17 @@
  * two blocks plus 8 bytes of row index per shard row, whatever the size of
  * the file.
  *
+ * The prefetch thread is started once with the stream and stopped by
+ * herd_row_stream_free. Under a mutex it waits (cond `wake`) for a piece of
+ * work, the rows [piece_lo, piece_hi) of a slot, reads them, sets the state
+ * back to WORK_NONE and signals `done`; WORK_QUIT ends it. If the thread
+ * cannot be started, the step reads the whole block itself instead.
+ *
  * The HDF5 library is not thread-safe: the prefetch thread is the only one
- * reading while it runs, and herd_rows_stream_settle (called at the end of
- * every training step) joins it, so no read is in flight outside a step
- * (checkpoints and evaluation may use HDF5 freely between steps).
+ * reading while a piece is pending, and herd_row_stream_settle (called at
+ * the end of every training step) waits for the piece to be done, so no
+ * read is in flight outside a step (checkpoints and evaluation may use HDF5
+ * freely between steps). A read error is kept in err and reported by settle.
  */
 #include "train/batches.h"
 #include "core/mem.h"
@@ -20,8 +27,11 @@
 #include "data/shard.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { WORK_NONE, WORK_PIECE, WORK_QUIT };
 
 struct herd_row_stream {
     herd_dataset *ds;
@@ -36,7 +46,11 @@ struct herd_row_stream {
     uint64_t epoch_seed;
     int rank;
     pthread_t thread;            /* reads [piece_lo, piece_hi) of slot piece_slot */
-    int busy, piece_slot;
+    pthread_mutex_t lock;        /* guards work */
+    pthread_cond_t wake, done;   /* work posted or quit; piece finished */
+    int work;                    /* WORK_NONE | WORK_PIECE | WORK_QUIT */
+    int started;                 /* the thread runs (lock and conds initialised) */
+    int busy, piece_slot;        /* busy: a piece was posted and not settled */
     int64_t piece_lo, piece_hi;
     herd_error err;              /* first read failure, reported by settle */
 };
@@ -59,20 +73,78 @@ static void read_rows(herd_row_stream *s, int slot, int64_t lo, int64_t hi)
         herd_preprocess_apply(s->pp, X, hi - lo, &s->err);
 }
 
+/* The prefetch thread: one piece per WORK_PIECE posted, until WORK_QUIT. */
 static void *prefetch_main(void *arg)
 {
     herd_row_stream *s = arg;
-    read_rows(s, s->piece_slot, s->piece_lo, s->piece_hi);
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (s->work == WORK_NONE)
+            pthread_cond_wait(&s->wake, &s->lock);
+        if (s->work == WORK_QUIT)
+            break;
+        pthread_mutex_unlock(&s->lock);
+        read_rows(s, s->piece_slot, s->piece_lo, s->piece_hi);
+        pthread_mutex_lock(&s->lock);
+        s->work = WORK_NONE;
+        pthread_cond_signal(&s->done);
+    }
+    pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
+/* Start the prefetch thread with every signal blocked in it, so the stop
+ * handlers (core/stop.h) run on the main thread. */
+static void start_thread(herd_row_stream *s)
+{
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    pthread_cond_init(&s->done, NULL);
+    sigset_t block, old;
+    sigfillset(&block);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    s->started = pthread_create(&s->thread, NULL, prefetch_main, s) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!s->started) {
+        pthread_cond_destroy(&s->done);
+        pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->lock);
+    }
+}
+
+/* Tell the thread what to do next (WORK_PIECE or WORK_QUIT). */
+static void post(herd_row_stream *s, int work)
+{
+    pthread_mutex_lock(&s->lock);
+    s->work = work;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Wait for the posted piece: afterwards no read is in flight. */
 static void settle(herd_row_stream *s)
 {
     if (!s->busy)
         return;
-    pthread_join(s->thread, NULL);
+    pthread_mutex_lock(&s->lock);
+    while (s->work == WORK_PIECE)
+        pthread_cond_wait(&s->done, &s->lock);
+    pthread_mutex_unlock(&s->lock);
     s->filled[s->piece_slot] = s->piece_hi;
     s->busy = 0;
+}
+
+/* End the thread (settled first: no piece pending). */
+static void stop_thread(herd_row_stream *s)
+{
+    if (!s->started)
+        return;
+    post(s, WORK_QUIT);
+    pthread_join(s->thread, NULL);
+    pthread_cond_destroy(&s->done);
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    s->started = 0;
 }
 
 /* Make block b whole in slot cur (reading what the prefetch has not). */
@@ -94,7 +166,7 @@ static void prefetch_after(herd_row_stream *s, int64_t b, int64_t piece)
 {
     int64_t next = (b + 1) % s->n_blocks;
     int slot = 1 - s->cur;
-    if (next == b)
+    if (next == b || !s->started)
         return;
     if (s->id[slot] != next) {
         s->id[slot] = next;
@@ -106,8 +178,8 @@ static void prefetch_after(herd_row_stream *s, int64_t b, int64_t piece)
     s->piece_slot = slot;
     s->piece_lo = lo;
     s->piece_hi = lo + piece < len ? lo + piece : len;
-    if (pthread_create(&s->thread, NULL, prefetch_main, s) == 0)
-        s->busy = 1;
+    s->busy = 1;
+    post(s, WORK_PIECE);
 }
 
 int herd_rows_stream_shard(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
@@ -134,6 +206,8 @@ int herd_rows_stream_shard(herd_dataset *ds, int role, uint64_t seed, double val
     }
     s->perm = herd_malloc((size_t)s->block_rows * sizeof(int64_t));
     s->perm_block = -1;
+    if (s->n_blocks > 1)
+        start_thread(s);         /* one block: nothing to prefetch */
     out->stream = s;
     out->cols = s->cols;
     ensure_block(s, 0);          /* block 0 is the rows the caller sees in out */
@@ -161,6 +235,7 @@ void herd_row_stream_free(herd_row_stream *s)
     if (s == NULL)
         return;
     settle(s);
+    stop_thread(s);
     for (int i = 0; i < 2; i++) {
         free(s->X[i]);
         free(s->y[i]);
