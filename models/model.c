@@ -225,11 +225,6 @@ void herd_model_set_grad_ready(herd_model *m, herd_grad_ready_fn fn, void *ctx)
     m->grad_ready_ctx = ctx;
 }
 
-void herd_model_zero_grad(herd_model *m)
-{
-    memset(m->grads, 0, m->n_params * sizeof(float));
-}
-
 const herd_tensor *herd_model_tensor(const herd_model *m, const char *name)
 {
     for (int i = 0; i < m->n_tensors; i++)

@@ -81,7 +81,7 @@ struct herd_model_ops {
     const char *name;
     /* forward: X (B, n_in) -> logits (B, n_out), in model-owned memory */
     const float *(*forward)(herd_model *m, const float *X, int B);
-    /* forward + loss + backward; grads += d(sum loss * scale)/dparams */
+    /* forward + loss + backward; grads = d(sum loss * scale)/dparams */
     double (*loss_and_grad)(herd_model *m, const herd_batch *batch, float scale);
     void (*free_impl)(herd_model *m);
     /* m->params now points elsewhere: re-point whatever points into it */
@@ -99,8 +99,8 @@ void herd_model_free(herd_model *m);
 /* Logits for B <= max_batch rows; pointer valid until the next call. */
 const float *herd_model_forward(herd_model *m, const float *X, int B);
 
-/* Sum of per-row losses of rows X, y; accumulates scale * gradient of that
- * sum into m->grads (callers zero grads first, scale = 1/global rows). */
+/* Sum of per-row losses of rows X, y; writes scale * gradient of that sum
+ * to m->grads, every gradient overwritten (scale = 1/global rows). */
 double herd_model_loss_and_grad(herd_model *m, const float *X, const float *y, int B,
                                 float scale);
 
@@ -116,8 +116,6 @@ void herd_model_predict(herd_model *m, const float *X, int B, float *out);
 
 /* Number of prediction columns herd_model_predict writes per row. */
 int herd_model_predict_width(const herd_model *m);
-
-void herd_model_zero_grad(herd_model *m);
 
 /* From now on the parameters live in params (n_params floats holding the
  * same values, 64-byte aligned, outliving the model's use of them: the

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LANES 16
 #define AHEAD 16
@@ -106,6 +107,8 @@ double herd_onepass_loss_and_grad(const herd_model *m, const herd_onepass *p,
     const float *rows[HERD_ONEPASS_TILE];
     float y[HERD_ONEPASS_TILE];
     double loss = 0.0;
+    memset(p->dw, 0, (size_t)p->n_out * (size_t)p->n_in * sizeof(float));
+    memset(p->db, 0, (size_t)p->n_out * sizeof(float));
     for (int lo = 0; lo < batch->B; lo += HERD_ONEPASS_TILE) {
         int n = batch->B - lo < HERD_ONEPASS_TILE ? batch->B - lo : HERD_ONEPASS_TILE;
         tile_logits(p, batch, lo, n, rows, y);

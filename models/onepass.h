@@ -12,12 +12,12 @@
 typedef struct herd_onepass {
     int n_in, n_out;          /* C, OC */
     const float *w, *b;       /* (OC, C), (OC) */
-    float *dw, *db;           /* their gradients, accumulated into */
+    float *dw, *db;           /* their gradients */
     float *z, *dz;            /* scratch: HERD_ONEPASS_TILE x OC floats each */
 } herd_onepass;
 
-/* Sum of the row losses of batch (the task's loss of m, model.c), adding
- * scale * its gradient to dw and db; each row is read once, where it lies.
+/* Sum of the row losses of batch (the task's loss of m, model.c), writing
+ * scale * its gradient to dw and db (zeroed first, then added up row by row); each row is read once, where it lies.
  * Rows are taken in batch order and every sum has a fixed order, so the
  * result is the same on every run. */
 double herd_onepass_loss_and_grad(const herd_model *m, const herd_onepass *p,

@@ -195,10 +195,47 @@ static int set_enum(herd_config *cfg, const herd_key *k, const char *text, const
                           k->name, text, names);
 }
 
+/* Bytes in the valid UTF-8 sequence at p (1-4; 0: not valid: a stray or
+ * missing continuation byte, an overlong form, a surrogate or past
+ * U+10FFFF), its code point in *cp. */
+static int utf8_sequence(const unsigned char *p, uint32_t *cp)
+{
+    static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    int len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+              : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    uint32_t c = len == 1 ? p[0] : len == 2 ? p[0] & 0x1fu : len == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+    for (int i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3fu);
+    }
+    *cp = c;
+    if (len == 0 || c < least[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static int valid_utf8(const char *text)
+{
+    uint32_t cp;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0';) {
+        int len = utf8_sequence(p, &cp);
+        if (len == 0)
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
 static int set_string(herd_config *cfg, const herd_key *k, const char *text, const char *where,
                       herd_error *err)
 {
     size_t n = strlen(text);
+    /* YAML text is UTF-8: anything else could not be written to the run's
+     * canonical config and read back */
+    if (!valid_utf8(text))
+        return herd_error_set(err, HERD_ERR_USAGE, "%s: %s: not valid UTF-8 text", where,
+                              k->name);
     if (n >= k->capacity)
         return herd_error_set(err, HERD_ERR_USAGE, "%s: %s: longer than %zu characters",
                               where, k->name, k->capacity - 1);
@@ -751,21 +788,33 @@ static void format_float(double v, char *out, size_t cap)
     }
 }
 
-/* YAML double-quoted string. */
+/* YAML double-quoted string of UTF-8 text (set_string checked it): what YAML
+ * does not allow unescaped, control characters (C0, DEL, C1) and U+FFFE/F,
+ * goes as an escape of the same code point. */
 static void quote_text(const char *s, char *out, size_t cap)
 {
     size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
     out[n++] = '"';
-    for (; *s != '\0' && n + 6 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*p != '\0' && n + 8 < cap) {
+        uint32_t c = *p;
+        int len = utf8_sequence(p, &c);
+        if (len == 0) {         /* not UTF-8 after all: keep the byte visible */
+            c = *p;
+            len = 1;
+        }
         if (c == '"' || c == '\\') {
             out[n++] = '\\';
             out[n++] = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+        } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", (unsigned)c);
+        } else if (c == 0xfffe || c == 0xffff) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", (unsigned)c);
         } else {
-            out[n++] = (char)c;
+            memcpy(out + n, p, (size_t)len);
+            n += (size_t)len;
         }
+        p += len;
     }
     out[n++] = '"';
     out[n] = '\0';

@@ -37,11 +37,12 @@ void herd_linear_act_forward(float *pre, float *post, const float *inp, const fl
     herd_bias_activation_forward(act, post, pre, bias, B, OC);
 }
 
-/* dbias[o] += sum over rows of dout[b, o]; rows are contiguous, so the inner
- * loop vectorises. */
-static void add_column_sums(float *restrict dbias, const float *restrict dout, int B, int OC)
+/* dbias[o] = sum over rows of dout[b, o] (B >= 1); rows are contiguous, so
+ * the inner loop vectorises. */
+static void column_sums(float *restrict dbias, const float *restrict dout, int B, int OC)
 {
-    for (int b = 0; b < B; b++) {
+    memcpy(dbias, dout, (size_t)OC * sizeof(float));
+    for (int b = 1; b < B; b++) {
         const float *row = dout + (size_t)b * OC;
         for (int o = 0; o < OC; o++)
             dbias[o] += row[o];
@@ -51,16 +52,21 @@ static void add_column_sums(float *restrict dbias, const float *restrict dout, i
 void herd_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                           const float *inp, const float *weight, int B, int C, int OC)
 {
-    if (B <= 0)
+    if (B <= 0) {               /* no rows: the gradients are zero */
+        if (dweight)
+            memset(dweight, 0, (size_t)OC * (size_t)C * sizeof(float));
+        if (dbias)
+            memset(dbias, 0, (size_t)OC * sizeof(float));
         return;
+    }
     if (dinp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC,
                     weight, C, 0.0f, dinp, C);
     if (dweight)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C,
-                    1.0f, dweight, C);
+                    0.0f, dweight, C);
     if (dbias)
-        add_column_sums(dbias, dout, B, OC);
+        column_sums(dbias, dout, B, OC);
 }
 
 void herd_blas_set_threads(int threads)

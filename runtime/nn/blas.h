@@ -1,8 +1,8 @@
 /* blas.h - the one place herd calls BLAS. Dense layers on whole batches.
  *
  * Shapes follow llm.c: inp (B, C), weight (OC, C) row-major, bias (OC),
- * out (B, OC). Backward ACCUMULATES into dweight and dbias (+=) and
- * OVERWRITES dinp; any of the three may be NULL (the first layer needs no
+ * out (B, OC). Backward OVERWRITES dinp, dweight and dbias (a step's
+ * gradient is written once, so nothing zeroes it first); any of the three may be NULL (the first layer needs no
  * dinp; a model computes the weight gradient first so that it can be
  * all-reduced while dinp is still being computed).
  */
@@ -19,7 +19,8 @@ void herd_linear_forward(float *out, const float *inp, const float *weight, cons
 void herd_linear_act_forward(float *pre, float *post, const float *inp, const float *weight,
                              const float *bias, int B, int C, int OC, int act);
 
-/* dinp = dout @ weight; dweight += dout^T @ inp; dbias += sum_b dout */
+/* dinp = dout @ weight; dweight = dout^T @ inp; dbias = sum_b dout (B = 0:
+ * dweight and dbias zero, dinp untouched) */
 void herd_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                           const float *inp, const float *weight, int B, int C, int OC);
 

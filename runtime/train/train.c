@@ -1,7 +1,7 @@
 /* train.c - the training loop.
  *
  * herd_train reads like a script: set up (setup.c), then for each epoch and step
- *     next batch -> zero grads -> forward/backward -> allreduce -> update -> log
+ *     next batch -> forward/backward (writes the gradient) -> allreduce -> update -> log
  * evaluating and checkpointing on schedule, and a test evaluation at the end.
  * Where a gradient is all-reduced: reduce_gradients(). Where a checkpoint is
  * written: save_checkpoint(). Where a metric is logged: herd_trainer_record()
@@ -281,7 +281,6 @@ static int train_step(herd_trainer *t, herd_error *err)
     herd_batch batch;
     herd_batcher_next(&t->batcher, t->step_in_epoch, &batch);
     t->data_time += herd_now() - t0;
-    herd_model_zero_grad(m);
     float scale = 1.0f / (float)t->cfg->train.batch_size;
     double loss = herd_model_loss_and_grad_batch(m, &batch, scale);
     int rc = reduce_gradients(t, err);

@@ -3,8 +3,8 @@
  * herd_train is COLLECTIVE: every rank calls it with the same config. Each
  * rank loads its shard, the preprocessing is fitted by allreduce, and every
  * step is
- *     gather batch -> zero grads -> forward+backward -> allreduce grads
- *     -> clip -> identical optimizer update on every rank -> log
+ *     next batch -> forward+backward (writes the gradient) -> allreduce grads
+ *     -> clip -> optimizer update (with shared parameters, each rank its slices) -> log
  * with evaluation every train.eval_every epochs, checkpoints every
  * train.checkpoint_every epochs, every train.checkpoint_every_steps steps
  * and at the end, and a test evaluation last.

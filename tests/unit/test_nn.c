@@ -40,7 +40,7 @@ static void test_linear(void)
     for (int i = 0; i < B * C; i++)
         dinp[i] = 123.0f; /* must be overwritten */
     for (int i = 0; i < OC * C; i++)
-        dw[i] = 1.0f; /* must be accumulated into */
+        dw[i] = 1.0f; /* must be overwritten */
     for (int i = 0; i < OC; i++)
         db[i] = 2.0f;
     herd_linear_backward(dinp, dw, db, dout, inp, w, B, C, OC);
@@ -52,21 +52,24 @@ static void test_linear(void)
             CHECK_NEAR(dinp[b * C + c], s, 1e-5);
         }
     for (int o = 0; o < OC; o++) {
-        double sb = 2.0;
+        double sb = 0.0;
         for (int b = 0; b < B; b++)
             sb += dout[b * OC + o];
         CHECK_NEAR(db[o], sb, 1e-5);
         for (int c = 0; c < C; c++) {
-            double s = 1.0;
+            double s = 0.0;
             for (int b = 0; b < B; b++)
                 s += (double)dout[b * OC + o] * inp[b * C + c];
             CHECK_NEAR(dw[o * C + c], s, 1e-5);
         }
     }
-    /* first layer: no input gradient, weight gradient accumulates again */
-    float before = dw[0];
+    /* first layer: no input gradient; the weight gradient is written again,
+     * not added to; no rows: zero gradients */
+    float before = dw[0], bias_before = db[0];
     herd_linear_backward(NULL, dw, db, dout, inp, w, B, C, OC);
-    CHECK_NEAR(dw[0] - before, before - 1.0f, 1e-5);
+    CHECK(dw[0] == before && db[0] == bias_before);
+    herd_linear_backward(NULL, dw, db, dout, inp, w, 0, C, OC);
+    CHECK(dw[0] == 0.0f && dw[OC * C - 1] == 0.0f && db[0] == 0.0f && db[OC - 1] == 0.0f);
     /* no bias */
     herd_linear_forward(out, inp, w, NULL, B, C, OC);
     double s0 = 0;
