@@ -163,10 +163,3 @@ void herd_scale(float *x, size_t n, float s)
         x[i] *= s;
 }
 
-double herd_clip_grad_norm(float *grads, size_t n, double clip)
-{
-    double norm = sqrt(herd_sum_squares(grads, n));
-    if (clip > 0.0 && norm > clip)
-        herd_scale(grads, n, (float)(clip / norm));
-    return norm;
-}

@@ -56,8 +56,5 @@ double herd_sum_squares(const float *x, size_t n);
 /* x[0..n) *= s */
 void herd_scale(float *x, size_t n, float s);
 
-/* Global L2 norm of grads; if clip > 0 and norm > clip, scale grads by
- * clip / norm. Returns the norm before clipping. */
-double herd_clip_grad_norm(float *grads, size_t n, double clip);
 
 #endif

@@ -75,4 +75,34 @@ for n in 2 4; do
   check "$n ranks: shared parameters == a copy per rank (bitwise)" cmp -s q$n.csv qp$n.csv
 done
 
+# optim.clip_norm: with plain SGD a clipped step moves the parameters by at most
+# lr x clip_norm, so epoch 2 ends within steps x lr x clip of where epoch 1 ended
+param_distance() {  # param_distance A.h5 B.h5 -> L2 distance of /params
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r")["params"], h5py.File(sys.argv[2], "r")["params"]
+print(np.sqrt(sum(float(((a[k][()].astype(np.float64) - b[k][()]) ** 2).sum()) for k in a)))
+PY
+}
+for n in 1 2; do
+  for clip in 0.001 0; do
+    args=(optim.name=sgd optim.lr=0.5 optim.momentum=0 optim.clip_norm=$clip track.enabled=false)
+    run_ranks $n train cfg.yaml "${args[@]}" train.epochs=1 train.checkpoint_dir=clip1-$n-$clip \
+      --summary-json c1.json > clip.log
+    run_ranks $n train cfg.yaml "${args[@]}" train.epochs=2 train.checkpoint_dir=clip2-$n-$clip \
+      --summary-json c2.json > /dev/null
+    steps=$(sed -n 's/.*, \([0-9]*\) steps per epoch.*/\1/p' clip.log)
+    moved=$(param_distance "$(json c1.json .checkpoint)" "$(json c2.json .checkpoint)")
+    bound=$(awk "BEGIN{print $steps * 0.5 * 0.001}")
+    echo "$n ranks, clip_norm $clip: epoch 2 moved the parameters $moved (clipped bound $bound)"
+    if [ "$clip" = 0 ]; then
+      check "$n ranks: unclipped, epoch 2 moves far more than the clipped bound" \
+        awk "BEGIN{exit !($moved > 10 * $bound)}"
+    else
+      check "$n ranks: clipped, epoch 2 moves at most steps x lr x clip_norm" \
+        awk "BEGIN{exit !($moved <= $bound * 1.001 && $moved > 0)}"
+    fi
+  done
+done
+
 finish
