@@ -39,7 +39,7 @@ static const char *usage_text =
     "  synth --kind credit --rows N [--seed S] [--val-fraction F] [--test-fraction F] -o OUT.h5\n"
     "      credit-risk data with known structure (11 features, about 7 percent positives,\n"
     "      protected /columns/group with no effect on the label)\n"
-    "  info FILE.h5 [--json]   rows, columns, task, classes, splits, hash, source\n"
+    "  info FILE.h5 [--json]   rows, columns, task, classes, splits, other columns, hash, source\n"
     "  hash FILE.h5            recompute and print the content hash\n"
     "  verify FILE.h5          recompute the hash and compare with the stored one\n"
     "                          (exit 3 when they differ)\n";
@@ -247,7 +247,8 @@ static int open_one(data_args *a, herd_dataset **ds, herd_error *err)
     return rc;
 }
 
-static void print_info_json(const char *path, const herd_dataset_info *in)
+static void print_info_json(const char *path, const herd_dataset_info *in,
+                            char *const *other_columns)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "path", path);
@@ -260,6 +261,9 @@ static void print_info_json(const char *path, const herd_dataset_info *in)
     cJSON_AddNumberToObject(sp, "train", (double)in->split_counts[HERD_SPLIT_TRAIN]);
     cJSON_AddNumberToObject(sp, "val", (double)in->split_counts[HERD_SPLIT_VAL]);
     cJSON_AddNumberToObject(sp, "test", (double)in->split_counts[HERD_SPLIT_TEST]);
+    cJSON *other = cJSON_AddArrayToObject(o, "other_columns");
+    for (int i = 0; other_columns[i] != NULL; i++)
+        cJSON_AddItemToArray(other, cJSON_CreateString(other_columns[i]));
     cJSON_AddStringToObject(o, "content_sha256", in->content_sha256);
     cJSON_AddStringToObject(o, "source", in->source);
     cJSON_AddStringToObject(o, "created_by", in->created_by);
@@ -269,7 +273,8 @@ static void print_info_json(const char *path, const herd_dataset_info *in)
     cJSON_Delete(o);
 }
 
-static void print_info_text(const char *path, const herd_dataset_info *in)
+static void print_info_text(const char *path, const herd_dataset_info *in,
+                            char *const *other_columns)
 {
     printf("file:       %s\n", path);
     printf("rows:       %lld\n", (long long)in->rows);
@@ -283,6 +288,10 @@ static void print_info_text(const char *path, const herd_dataset_info *in)
                (long long)in->split_counts[HERD_SPLIT_TEST]);
     else
         printf("split:      none (all rows train)\n");
+    printf("other:     ");     /* /columns/<name>: per-row values that are not features */
+    for (int i = 0; other_columns[i] != NULL; i++)
+        printf("%s /columns/%s", i > 0 ? "," : "", other_columns[i]);
+    printf("%s\n", other_columns[0] == NULL ? " none" : "");
     printf("sha256:     %s\n", in->content_sha256[0] ? in->content_sha256 : "(not stored)");
     printf("source:     %s\n", in->source);
     printf("created_by: %s\n", in->created_by);
@@ -295,10 +304,14 @@ static int cmd_info(data_args *a)
     int rc = open_one(a, &ds, &err);
     if (rc != HERD_OK)
         return rc;
+    char **other = herd_dataset_column_names(ds);
     if (a->json)
-        print_info_json(a->pos[0], herd_dataset_get_info(ds));
+        print_info_json(a->pos[0], herd_dataset_get_info(ds), other);
     else
-        print_info_text(a->pos[0], herd_dataset_get_info(ds));
+        print_info_text(a->pos[0], herd_dataset_get_info(ds), other);
+    for (int i = 0; other[i] != NULL; i++)
+        free(other[i]);
+    free(other);
     herd_dataset_close(ds);
     return HERD_OK;
 }

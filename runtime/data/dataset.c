@@ -401,6 +401,33 @@ int herd_dataset_read_column(herd_dataset *ds, const char *name, int64_t lo, int
     return rc;
 }
 
+static herr_t add_column_name(hid_t group, const char *name, const H5L_info_t *info, void *arg)
+{
+    (void)group;
+    (void)info;
+    char ***names = arg;
+    size_t n = 0;
+    while ((*names)[n] != NULL)
+        n++;
+    *names = herd_realloc(*names, (n + 2) * sizeof **names);
+    (*names)[n] = herd_strdup(name);
+    (*names)[n + 1] = NULL;
+    return 0;
+}
+
+char **herd_dataset_column_names(herd_dataset *ds)
+{
+    char **names = herd_calloc(1, sizeof *names);
+    if (H5Lexists(ds->file, "columns", H5P_DEFAULT) <= 0)
+        return names;
+    hid_t group = H5Gopen2(ds->file, "columns", H5P_DEFAULT);
+    if (group >= 0) {
+        H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, add_column_name, &names);
+        H5Gclose(group);
+    }
+    return names;
+}
+
 /* Rows per read step for arrays of row_bytes per row. */
 static int64_t step_rows(int64_t row_bytes)
 {

@@ -57,6 +57,10 @@ int herd_dataset_read_index(herd_dataset *ds, const int64_t *rows, int64_t n, fl
 /* Read /split into split[rows]; fills 0 (train) when the file has none. */
 int herd_dataset_read_split(herd_dataset *ds, uint8_t *split, herd_error *err);
 
+/* Names of the /columns/<name> arrays in name order, NULL-terminated (empty
+ * when there are none). The caller frees each name and the array. */
+char **herd_dataset_column_names(herd_dataset *ds);
+
 /* Read rows [lo, hi) of /columns/<name> (int32 [rows]: slice or protected
  * columns that are not features) into out. HERD_ERR_DATA when the file has
  * no such column or it is not a 1-D integer array of one value per row. */

@@ -22,6 +22,9 @@ check "credit data: about 7% positives" \
   "$py" -c "import h5py,sys; y=h5py.File('test.h5')['y'][:]; sys.exit(not 0.05 < y.mean() < 0.09)"
 check "credit data: /columns/group present" \
   "$py" -c "import h5py; f=h5py.File('test.h5'); assert f['columns/group'].dtype.kind == 'i'"
+check "herd data info lists /columns/group" \
+  test "$("$HERD" data info test.h5 --json | jq -c .other_columns)" = '["group"]'
+check "herd data info (text) names it" grep -q "^other: *\/columns\/group$" <<<"$("$HERD" data info test.h5)"
 
 slices='[{"feature": "age", "bins": [21, 35, 50, 65, 90]}, {"feature": "num_90_days_late", "bins": [0, 1, 2, 20]}, {"feature": "monthly_income", "bins": [0, 3000, 6000, 1000000]}, {"column": "group"}, {"feature": "dependents"}]'
 cat > cfg.yaml <<YAML
