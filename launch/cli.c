@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int herd_cli_finish(herd_comm *comm, int rc, const herd_error *err)
+{
+    if (rc == HERD_EXIT_PREEMPTED && herd_comm_rank(comm) == 0)
+        fprintf(stderr, "herd: %s\n", err->msg);
+    else if (rc != HERD_OK && herd_comm_rank(comm) == 0)
+        herd_error_print(err);
+    herd_comm_finalize(comm);
+    return rc;
+}
+
 int herd_cli_wants_help(int argc, char **argv, const char *usage)
 {
     for (int i = 1; i < argc; i++)

@@ -17,4 +17,9 @@ char *herd_cli_command_line(int argc, char **argv);
  * COLLECTIVE. */
 int herd_cli_share_config(herd_comm *comm, herd_config **cfg, herd_error *err);
 
+/* The end of an MPI command: rank 0 prints err when rc is not HERD_OK (a
+ * preemption, HERD_EXIT_PREEMPTED, as a note: exit code 5 says it is not a
+ * failure), then MPI is finalized. Returns rc. COLLECTIVE. */
+int herd_cli_finish(herd_comm *comm, int rc, const herd_error *err);
+
 #endif

@@ -138,11 +138,8 @@ int herd_cmd_eval(int argc, char **argv)
     a.req.train_seconds = -1;
     if (rc == HERD_OK)
         rc = herd_evaluate(comm, &a.req, NULL, &err);
-    if (rc != HERD_OK && herd_comm_rank(comm) == 0)
-        herd_error_print(&err);
     herd_config_free(cfg);
     free((void *)a.req.command);
     free(a.overrides);
-    herd_comm_finalize(comm);
-    return rc;
+    return herd_cli_finish(comm, rc, &err);
 }

@@ -163,11 +163,8 @@ int herd_cmd_eval_learning_curve(int argc, char **argv)
         rc = herd_learning_curve(comm, cfg, a.fractions, a.n, a.metric, &result, &err);
     if (rc == HERD_OK)
         rc = write_outputs(comm, &a, result, &err);
-    if (rc != HERD_OK && herd_comm_rank(comm) == 0)
-        herd_error_print(&err);
     cJSON_Delete(result);
     herd_config_free(cfg);
     free(a.overrides);
-    herd_comm_finalize(comm);
-    return rc;
+    return herd_cli_finish(comm, rc, &err);
 }

@@ -91,13 +91,8 @@ int herd_cmd_train(int argc, char **argv)
         rc = load_config(comm, &a, &cfg, &err);
     if (rc == HERD_OK)
         rc = herd_train(comm, cfg, &a.opt, &err);
-    if (rc == HERD_EXIT_PREEMPTED && herd_comm_rank(comm) == 0)
-        fprintf(stderr, "herd: %s\n", err.msg);  /* not an error: exit code 5 says it */
-    else if (rc != HERD_OK && herd_comm_rank(comm) == 0)
-        herd_error_print(&err);
     herd_config_free(cfg);
     free((void *)a.opt.command);
     free(a.overrides);
-    herd_comm_finalize(comm);
-    return rc;
+    return herd_cli_finish(comm, rc, &err);
 }
