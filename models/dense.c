@@ -49,7 +49,7 @@ typedef struct dense {
     float *post[MAX_LAYERS];    /* (max_batch, dims[l+1]) activations of hidden layers */
     float *dbuf[2];             /* (max_batch, widest layer) gradient ping-pong */
     float *gx, *gy;             /* mlp: (max_batch, dims[0]) and (max_batch) gathered batch */
-    herd_onepass onepass;       /* one layer: its tensors and (TILE, OC) scratch */
+    float *tile_z, *tile_dz;    /* one layer: (HERD_ONEPASS_TILE, OC) scratch of onepass.c */
     float *acts;                /* the one buffer all of the above activations live in */
 } dense;
 
@@ -77,13 +77,7 @@ static void point_layers(herd_model *m, dense *d)
     }
 }
 
-static void dense_params_moved(herd_model *m)
-{
-    dense *d = m->impl;
-    point_layers(m, d);
-    d->onepass.w = d->w[0];     /* the one-pass path's copies of the pointers */
-    d->onepass.b = d->b[0];
-}
+static void dense_params_moved(herd_model *m) { point_layers(m, m->impl); }
 
 /* Named tensors, the parameter and gradient buffers and the decay mask. */
 static void layout_params(herd_model *m, dense *d)
@@ -124,14 +118,6 @@ static void init_params(herd_model *m, dense *d, uint64_t seed)
 /* Floats rounded up to whole 64-byte lines, so every buffer stays aligned. */
 static size_t lines(size_t floats) { return (floats + 15) / 16 * 16; }
 
-/* The one-pass path of a one-layer net: its tensors and tile scratch. */
-static void point_onepass(herd_model *m, dense *d, float *p)
-{
-    size_t tile = lines((size_t)HERD_ONEPASS_TILE * m->n_out);
-    d->onepass = (herd_onepass){ .n_in = d->dims[0], .n_out = m->n_out, .w = d->w[0],
-                                 .b = d->b[0], .dw = d->dw[0], .db = d->db[0], .z = p,
-                                 .dz = p + tile };
-}
 
 static void alloc_activations(herd_model *m, dense *d)
 {
@@ -141,8 +127,9 @@ static void alloc_activations(herd_model *m, dense *d)
     for (int l = 0; l < d->n_layers; l++)
         total += lines(B * d->dims[l + 1]) * (l < d->n_layers - 1 ? 2 : 1);
     total += 2 * lines(B * widest);
+    size_t tile = lines((size_t)HERD_ONEPASS_TILE * m->n_out);
     if (d->n_layers == 1)
-        total += 2 * lines((size_t)HERD_ONEPASS_TILE * m->n_out);
+        total += 2 * tile;
     else
         total += lines(B * d->dims[0]) + lines(B);
     d->acts = herd_alloc_aligned(total * sizeof(float));
@@ -159,7 +146,8 @@ static void alloc_activations(herd_model *m, dense *d)
     d->dbuf[1] = p + lines(B * widest);
     p += 2 * lines(B * widest);
     if (d->n_layers == 1) {
-        point_onepass(m, d, p);
+        d->tile_z = p;
+        d->tile_dz = p + tile;
     } else {
         d->gx = p;
         d->gy = p + lines(B * d->dims[0]);
@@ -225,7 +213,9 @@ static double dense_loss_and_grad(herd_model *m, const herd_batch *batch, float 
 {
     dense *d = m->impl;
     if (d->n_layers == 1) {
-        double loss = herd_onepass_loss_and_grad(m, &d->onepass, batch, scale);
+        herd_onepass p = { .n_in = d->dims[0], .n_out = m->n_out, .w = d->w[0], .b = d->b[0],
+                           .dw = d->dw[0], .db = d->db[0], .z = d->tile_z, .dz = d->tile_dz };
+        double loss = herd_onepass_loss_and_grad(m, &p, batch, scale);
         report_ready(m, d, 0);
         return loss;
     }
