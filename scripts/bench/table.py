@@ -92,6 +92,10 @@ stream_bw = pick('e', None, 'stream_gbs')
 if raw_bw:
     add('e', f'HDF5 shard load {herd_bw} GB/s vs raw read into memory {raw_bw} GB/s',
         ratio(herd_bw, raw_bw), '>= 0.8', ratio(herd_bw, raw_bw) >= 0.8)
+fresh_bw = pick('e', None, 'fresh_gbs')
+if fresh_bw:
+    add('e', f'  (vs raw read into freshly allocated memory, page zeroing included: {fresh_bw} GB/s)',
+        ratio(herd_bw, fresh_bw))
 if stream_bw:
     add('e', f'  (vs raw read through one 8 MB buffer, keeping nothing: {stream_bw} GB/s)',
         ratio(herd_bw, stream_bw))
