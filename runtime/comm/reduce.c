@@ -17,6 +17,15 @@
  * then scatter: a round copies back only the rank's own slice, the rank
  * records it as owned, and after the step's last round it updates the
  * shared copy over its owned slices only.
+ *
+ * hier with scattering buckets, when every host runs the same number of
+ * ranks: no leader step. Local rank q of every host holds slice q of each
+ * round's host sum, and those ranks (the "cross" communicator, one per local
+ * rank) sum it over the hosts with MPI_Iallreduce while backward goes on;
+ * finish waits for them. Each rank then owns its slices summed over all
+ * ranks, which is all a rank needs to update its share of the parameters, so
+ * nothing is copied back within the host, and every rank's link carries its
+ * own slices rather than one leader carrying the host's.
  */
 #include "comm/reduce.h"
 #include "comm/comm_impl.h"
@@ -46,6 +55,7 @@ struct herd_comm_reducer {
     MPI_Win state_win;         /* shared parameters and optimizer state, or MPI_WIN_NULL */
     MPI_Comm leaders;          /* local rank 0 of every host; MPI_COMM_NULL elsewhere */
     int n_leaders;
+    MPI_Comm cross;            /* hier, same ranks per host: this local rank of every host */
     shm_barrier *barrier;
     double *totals;            /* 2 x local_size: herd_comm_buckets_total, by call parity */
     long total_calls;
@@ -140,6 +150,10 @@ static int attach_shared(herd_comm_reducer *r, herd_error *err)
     /* every rank of the host must agree on n_leaders: it decides who takes the
      * extra barrier in shm_round (found by tests/cluster/two_hosts.sh) */
     TRY_MPI(MPI_Bcast(&r->n_leaders, 1, MPI_INT, 0, c->node));
+    int sizes[2] = { c->local_size, -c->local_size };   /* most and fewest ranks per host */
+    TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, sizes, 2, MPI_INT, MPI_MAX, c->world));
+    if (r->algorithm == HERD_ALLREDUCE_HIER && r->n_leaders > 1 && sizes[0] == -sizes[1])
+        TRY_MPI(MPI_Comm_split(c->world, c->local_rank, c->rank, &r->cross));
     TRY_MPI(MPI_Barrier(c->node));  /* the barrier is zeroed before anyone uses it */
 done:
     return rc;
@@ -151,7 +165,7 @@ int herd_comm_reducer_create(herd_comm *c, int algorithm, herd_comm_reducer **ou
     herd_comm_reducer *r = herd_calloc(1, sizeof *r);
     r->comm = c;
     r->win = r->state_win = MPI_WIN_NULL;
-    r->leaders = MPI_COMM_NULL;
+    r->leaders = r->cross = MPI_COMM_NULL;
     int rc = resolve(c, algorithm, &r->algorithm, err);
     if (rc == HERD_OK && r->algorithm != HERD_ALLREDUCE_MPI)
         rc = attach_shared(r, err);
@@ -169,6 +183,8 @@ void herd_comm_reducer_free(herd_comm_reducer *r)
         return;
     if (r->leaders != MPI_COMM_NULL)
         MPI_Comm_free(&r->leaders);
+    if (r->cross != MPI_COMM_NULL)
+        MPI_Comm_free(&r->cross);
     if (r->win != MPI_WIN_NULL)
         MPI_Win_free(&r->win);
     if (r->state_win != MPI_WIN_NULL)
@@ -201,8 +217,9 @@ static void sum_slice(float *restrict out, const float *in, size_t stride, int p
 }
 
 /* One round over k <= piece floats of buf. Afterwards buf holds the sum
- * (scatter: only buf[*own_lo, *own_hi), this rank's slice). COLLECTIVE over
- * the host. */
+ * (scatter: only buf[*own_lo, *own_hi), this rank's slice; with the cross
+ * communicator only this host's sum of it, which the caller sums over the
+ * hosts). COLLECTIVE over the host. */
 static int shm_round(herd_comm_reducer *r, float *buf, size_t k, int scatter, size_t *own_lo,
                      size_t *own_hi, herd_error *err)
 {
@@ -218,7 +235,8 @@ static int shm_round(herd_comm_reducer *r, float *buf, size_t k, int scatter, si
     barrier_wait(r->barrier, L);
     if (lo < hi)
         sum_slice(r->out, r->in, r->piece, L, me, buf, lo, hi);
-    if (r->algorithm == HERD_ALLREDUCE_HIER && r->n_leaders > 1) {
+    if (r->algorithm == HERD_ALLREDUCE_HIER && r->n_leaders > 1
+        && !(scatter && r->cross != MPI_COMM_NULL)) {
         barrier_wait(r->barrier, L);
         if (r->leaders != MPI_COMM_NULL)
             TRY_MPI(MPI_Allreduce(MPI_IN_PLACE, r->out, (int)k, MPI_FLOAT, MPI_SUM, r->leaders));
@@ -319,7 +337,8 @@ struct herd_comm_buckets {
     size_t n_owned, cap_owned;
     size_t ready_lo;           /* buf[ready_lo, n) is final */
     size_t launched_lo;        /* buf[launched_lo, n) is reduced or in flight */
-    MPI_Request *reqs;         /* in-flight MPI_Iallreduce of the mpi algorithm */
+    int cross;                 /* scatter over several hosts with the cross communicator */
+    MPI_Request *reqs;         /* in-flight MPI_Iallreduce (mpi; hier across hosts) */
     int n_reqs, cap_reqs;
 };
 
@@ -332,12 +351,15 @@ herd_comm_buckets *herd_comm_buckets_create(herd_comm_reducer *r, float *buf, si
     b->n = n;
     b->bucket = bucket_floats > 0 ? bucket_floats : 1;
     b->scatter = scatter && r->algorithm != HERD_ALLREDUCE_MPI && r->comm->size > 1;
+    b->cross = b->scatter && r->cross != MPI_COMM_NULL;
     /* every bucket but the last holds >= bucket floats, and each Iallreduce
      * holds < 2^30 of them */
-    b->cap_reqs = (int)(n / b->bucket + n / ((size_t)1 << 30) + 2);
-    b->reqs = herd_calloc((size_t)b->cap_reqs, sizeof *b->reqs);
+    size_t buckets = n / b->bucket + n / ((size_t)1 << 30) + 2;
     /* a round per piece of every bucket: at most n / piece + one per bucket */
-    b->cap_owned = (b->scatter ? n / r->piece : 0) + (size_t)b->cap_reqs + 1;
+    b->cap_owned = (b->scatter ? n / r->piece : 0) + buckets + 1;
+    /* mpi: an Iallreduce per bucket; cross: one per round */
+    b->cap_reqs = (int)(b->cross ? b->cap_owned : buckets);
+    b->reqs = herd_calloc((size_t)b->cap_reqs, sizeof *b->reqs);
     b->owned = herd_calloc(2 * b->cap_owned, sizeof *b->owned);
     b->ready_lo = b->launched_lo = n;
     return b;
@@ -353,7 +375,8 @@ void herd_comm_buckets_free(herd_comm_buckets *b)
 }
 
 /* shm/hier: reduce buf[lo, lo + n) now, in rounds; when scattering, note
- * the slices this rank holds the sum of. */
+ * the slices this rank holds the sum of, and across hosts start summing
+ * them over the hosts. */
 static int shm_rounds(herd_comm_buckets *b, size_t lo, size_t n, herd_error *err)
 {
     herd_comm_reducer *r = b->reducer;
@@ -361,13 +384,21 @@ static int shm_rounds(herd_comm_buckets *b, size_t lo, size_t n, herd_error *err
     for (size_t at = lo; at < lo + n && rc == HERD_OK; at += r->piece) {
         size_t k = lo + n - at < r->piece ? lo + n - at : r->piece, own_lo = 0, own_hi = 0;
         rc = shm_round(r, b->buf + at, k, b->scatter, &own_lo, &own_hi, err);
-        if (b->scatter && own_lo < own_hi) {
-            HERD_ASSERT(b->n_owned < b->cap_owned);
-            b->owned[2 * b->n_owned] = at + own_lo;
-            b->owned[2 * b->n_owned + 1] = at + own_hi;
-            b->n_owned++;
+        if (rc != HERD_OK || !b->scatter || own_lo == own_hi)
+            continue;
+        HERD_ASSERT(b->n_owned < b->cap_owned);
+        b->owned[2 * b->n_owned] = at + own_lo;
+        b->owned[2 * b->n_owned + 1] = at + own_hi;
+        b->n_owned++;
+        /* every host cuts the round alike: this local rank's slice has the
+         * same place and size on every host */
+        if (b->cross) {
+            HERD_ASSERT(b->n_reqs < b->cap_reqs);
+            TRY_MPI(MPI_Iallreduce(MPI_IN_PLACE, b->buf + at + own_lo, (int)(own_hi - own_lo),
+                                   MPI_FLOAT, MPI_SUM, r->cross, &b->reqs[b->n_reqs++]));
         }
     }
+done:
     return rc;
 }
 
@@ -425,6 +456,8 @@ int herd_comm_buckets_finish(herd_comm_buckets *b, herd_error *err)
     b->ready_lo = b->launched_lo = b->n;
     return rc;
 }
+
+int herd_comm_buckets_across_hosts(const herd_comm_buckets *b) { return b->cross; }
 
 size_t herd_comm_buckets_owned(herd_comm_buckets *b, const size_t **ranges)
 {

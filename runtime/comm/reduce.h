@@ -8,7 +8,10 @@
  *         slice of it over all ranks (reduce-scatter), and every rank copies
  *         the summed piece out (allgather);
  *   hier  shm inside each host, then MPI_Allreduce among one leader per host
- *         on the host's summed piece, then shm copy-out.
+ *         on the host's summed piece, then shm copy-out; with scattering
+ *         buckets (shared parameters) and the same number of ranks on every
+ *         host, local rank q of every host sums slice q over the hosts with
+ *         MPI_Iallreduce instead, during backward, and no copy-out follows.
  *   auto  shm when all ranks share one host, hier when several hosts and
  *         some host runs more than one rank, mpi otherwise.
  *
@@ -23,7 +26,8 @@
  * so the ranges arrive from the top of the buffer down); once a bucket's
  * worth of floats is ready it is reduced (mpi: MPI_Iallreduce, progressed at
  * each later report; shm/hier: reduced at once while the bucket is still in
- * cache), and finish reduces what is left and waits for all of it.
+ * cache, and across hosts with MPI_Iallreduce as above when scattering), and
+ * finish reduces what is left and waits for all of it.
  *
  * Shared parameters: with shm and hier the ranks of a host can keep ONE
  * copy of the parameters and optimizer state, in a window they all map
@@ -98,6 +102,9 @@ int herd_comm_buckets_finish(herd_comm_buckets *b, herd_error *err);
  * the buckets scatter; then this rank's slices, which together with the other
  * ranks' of the host cover buf once. Valid until the next step's reduction. */
 size_t herd_comm_buckets_owned(herd_comm_buckets *b, const size_t **ranges);
+/* 1 when the buckets sum each local rank's slices over the hosts with
+ * MPI_Iallreduce during backward (hier, scatter, same ranks per host). */
+int herd_comm_buckets_across_hosts(const herd_comm_buckets *b);
 /* x added up over the host's ranks when the buckets scatter (each rank's x
  * computed over its owned ranges gives the total over buf), x otherwise;
  * the same on every rank. COLLECTIVE. */

@@ -180,7 +180,7 @@ const herd_key herd_config_schema[] = {
     /* comm */
     {.name = "comm.algorithm", .type = HERD_KEY_ENUM,
      .offset = offsetof(herd_config, comm.algorithm), .def = "auto", .values = algorithm_values,
-     .meaning = "gradient allreduce: mpi, shm (one host), hier (shm + leaders); auto picks"},
+     .meaning = "gradient allreduce: mpi, shm (one host), hier (shm, then across hosts); auto picks"},
     {.name = "comm.bucket_mb", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, comm.bucket_mb), .def = "4", .fmin = 0.001, .fmax = 4096,
      .meaning = "gradient bucket size (MB) reduced while backward continues"},

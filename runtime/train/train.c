@@ -188,9 +188,11 @@ static int start_reduction(herd_trainer *t, herd_error *err)
                                           bucket, shared);
     herd_model_set_grad_ready(t->model, gradient_ready, t);
     if (t->rank == 0 && t->size > 1)
-        herd_info("gradient allreduce: %s, buckets of %.3g MB%s",
+        herd_info("gradient allreduce: %s, buckets of %.3g MB%s%s",
                   herd_comm_algorithm_name(herd_comm_reducer_algorithm(t->reducer)),
-                  cfg->comm.bucket_mb, shared ? "; one shared copy of the parameters per host" : "");
+                  cfg->comm.bucket_mb, shared ? "; one shared copy of the parameters per host" : "",
+                  herd_comm_buckets_across_hosts(t->buckets)
+                      ? "; each local rank sums its slices over the hosts during backward" : "");
     return HERD_OK;
 }
 

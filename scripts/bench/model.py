@@ -5,9 +5,10 @@ scripts/bench/run's raw measurements, and its predicted efficiency on more nodes
   T_step(N nodes) = T_compute + T_exposed
   T_compute       = gamma * F * b                      (b rows per rank, F flops per row)
   T_shm(n)        = alpha_shm + beta_shm * n                  (herd shm allreduce, n bytes)
-  T_net(N, n)     = 2 (N-1) alpha_net + 2 (N-1)/N * n * beta_net (ring among node leaders)
+  T_net(N, n)     = 2 (N-1) alpha_net + 2 (N-1)/N * n * beta_net (ring over the nodes)
   T_allreduce     = T_shm(n) + T_net(N, n)                      (hier)
-  T_exposed       = T_allreduce (no overlap) or max(0, T_allreduce - T_window) (overlap:
+  T_exposed       = T_allreduce (no overlap: hier's leaders' path) or
+                    max(0, T_allreduce - T_window) (overlap, hier with shared parameters:
                     the backward of the layers below the first full bucket)
 Efficiency = T_compute / T_step (weak scaling: b fixed per rank).
 gamma, alpha_shm, beta_shm are fitted here; alpha_net, beta_net are NOT measurable on one

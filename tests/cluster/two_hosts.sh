@@ -121,15 +121,30 @@ check "one run file per run (4 runs)" test "$(ls runs/herd.db.d | grep -c '\.sql
 check "only rank 0 logged: one 'finished' line per cluster run" \
   test "$(cat two2.log two4.log | grep -c '^run .* finished')" -eq 2
 
-# the hierarchical allreduce (shared memory in each host, then one leader per
-# host) across two hosts: finishes, and learns what the flat allreduce learns
-rc=0
-timeout 120 "$herdrun" --hostfile hostfile herd train cfg.yaml comm.algorithm=hier \
-  train.checkpoint_dir=hier --summary-json hier.json > hier.log 2>&1 || rc=$?
-check "2 hosts x 2, comm.algorithm=hier: exits 0 (got $rc)" test "$rc" -eq 0
-check "2 hosts x 2, comm.algorithm=hier: uses hier" grep -q "gradient allreduce: hier" hier.log
-acc_mpi=$(json two4.json '.metrics["test/accuracy"]')
-acc_hier=$(json hier.json '.metrics["test/accuracy"]' 2>/dev/null || echo 0)
+# the hierarchical allreduce across two hosts, both ways: with shared
+# parameters (the default) each local rank sums its slices over the hosts
+# with MPI_Iallreduce during backward; without, one leader per host
+# allreduces the host's sum. A wider model in small buckets has many of those
+# in flight at once. Both finish, give bitwise the same model (on two hosts
+# a + b is b + a), and learn what the flat allreduce learns.
+wide=(model.hidden=[256,256] comm.bucket_mb=0.05)
+for run in hier-true hier-false mpi-true; do
+  rc=0
+  timeout 120 "$herdrun" --hostfile hostfile herd train cfg.yaml "${wide[@]}" \
+    comm.algorithm=${run%-*} comm.share_params=${run#*-} train.checkpoint_dir=$run \
+    --summary-json $run.json > $run.log 2>&1 || rc=$?
+  check "2 hosts x 2, $run: exits 0 (got $rc)" test "$rc" -eq 0
+  check "2 hosts x 2, $run: uses ${run%-*}" grep -q "gradient allreduce: ${run%-*}" $run.log
+  "$HERD" predict "$(json $run.json .checkpoint)" --data synth.h5 -o $run.csv > /dev/null
+done
+check "hier with shared parameters: slices summed over the hosts during backward" \
+  grep -q "each local rank sums its slices over the hosts during backward" hier-true.log
+check "hier without shared parameters: the leaders' path" \
+  bash -c "! grep -q 'over the hosts during backward' hier-false.log"
+check "hier: per-local-rank and leader reductions give bitwise the same model" \
+  cmp -s hier-true.csv hier-false.csv
+acc_mpi=$(json mpi-true.json '.metrics["test/accuracy"]' 2>/dev/null || echo -1)
+acc_hier=$(json hier-true.json '.metrics["test/accuracy"]' 2>/dev/null || echo 0)
 check "hier test accuracy within 1% of mpi ($acc_hier vs $acc_mpi)" \
   awk "BEGIN { d = $acc_hier - $acc_mpi; if (d < 0) d = -d; exit !(d <= 0.01) }"
 finish
