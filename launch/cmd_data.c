@@ -8,9 +8,10 @@
  *   herd data verify FILE.h5
  *
  * Runs as a plain single process (no MPI). Each subcommand parses its own
- * options (`--opt VALUE` or `--opt=VALUE`); a usage error prints
- * `herd: error: data <sub>: ...` and returns 2, data errors return 3, I/O
- * errors 4, a hash mismatch in verify 3.
+ * options (`--opt VALUE` or `--opt=VALUE`) and rejects the options it does
+ * not take; a usage error prints one line `herd: error: data <sub>: ...`
+ * and returns 2, data errors return 3, I/O errors 4, a hash mismatch in
+ * verify 3.
  */
 #include "commands.h"
 #include "data/dataset.h"
@@ -35,14 +36,18 @@ static const char *usage_text =
     "      task inferred from the target column when not given\n"
     "  synth --kind classification|regression --rows N --features D [--classes K]\n"
     "        [--seed S] [--noise X] [--val-fraction F] [--test-fraction F] -o OUT.h5\n"
-    "      reproducible synthetic data (defaults: classes 2, seed 0, noise 0.1)\n"
+    "      reproducible synthetic data (defaults: classes 2, seed 0, noise 0.1;\n"
+    "      --classes for classification only)\n"
     "  synth --kind credit --rows N [--seed S] [--val-fraction F] [--test-fraction F] -o OUT.h5\n"
     "      credit-risk data with known structure (11 features, about 7 percent positives,\n"
-    "      protected /columns/group with no effect on the label)\n"
+    "      protected /columns/group with no effect on the label; no --features, --classes\n"
+    "      or --noise)\n"
     "  info FILE.h5 [--json]   rows, columns, task, classes, splits, other columns, hash, source\n"
     "  hash FILE.h5            recompute and print the content hash\n"
     "  verify FILE.h5          recompute the hash and compare with the stored one\n"
-    "                          (exit 3 when they differ)\n";
+    "                          (exit 3 when they differ)\n"
+    "\n"
+    "An option a subcommand does not take is a usage error (exit 2).\n";
 
 /* Parsed options of one subcommand; unset strings are NULL. */
 typedef struct data_args {
@@ -59,9 +64,9 @@ static int usage_error(const char *sub, const char *fmt, const char *what)
     herd_error err = { 0 };
     char msg[1024];
     snprintf(msg, sizeof msg, fmt, what);
-    herd_error_set(&err, HERD_ERR_USAGE, "data %s: %s", sub, msg);
+    herd_error_set(&err, HERD_ERR_USAGE, "data%s%s: %s (see herd data --help)", sub[0] ? " " : "",
+                   sub, msg);
     herd_error_print(&err);
-    fprintf(stderr, "see: herd data --help\n");
     return HERD_ERR_USAGE;
 }
 
@@ -80,17 +85,27 @@ static const char **option_slot(data_args *a, const char *name)
     return NULL;
 }
 
-static int parse_args(int argc, char **argv, data_args *a)
+static int takes(const char *const *options, const char *name)
+{
+    for (int i = 0; options[i] != NULL; i++)
+        if (strcmp(options[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Parse argv[2..] into a; options is the NULL-terminated list of the options
+ * the subcommand takes (besides --help): any other is a usage error. */
+static int parse_args(int argc, char **argv, const char *const *options, data_args *a)
 {
     for (int i = 2; i < argc; i++) {
         char name[64];
         const char *arg = argv[i], *eq = strchr(arg, '=');
         snprintf(name, sizeof name, "%.*s", eq != NULL && arg[0] == '-' ? (int)(eq - arg) : 63,
                  arg);
-        const char **slot = arg[0] == '-' ? option_slot(a, name) : NULL;
+        const char **slot = arg[0] == '-' && takes(options, name) ? option_slot(a, name) : NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             a->help = 1;
-        else if (strcmp(arg, "--json") == 0)
+        else if (strcmp(arg, "--json") == 0 && takes(options, "--json"))
             a->json = 1;
         else if (slot != NULL && eq != NULL)
             *slot = eq + 1;
@@ -183,6 +198,26 @@ static int cmd_import_csv(data_args *a)
     return finish(rc, &err, "imported", a->out);
 }
 
+/* Usage error naming the options given that --kind does not take: credit
+ * has fixed features, classes and noise; regression has no classes. */
+static int options_not_for_kind(const data_args *a)
+{
+    int credit = strcmp(a->kind, "credit") == 0, regression = strcmp(a->kind, "regression") == 0;
+    const char *names[] = { "--features", "--classes", "--noise" };
+    const char *given[] = { credit ? a->features : NULL, credit || regression ? a->classes : NULL,
+                            credit ? a->noise : NULL };
+    char list[64] = "";
+    for (int i = 0; i < 3; i++)
+        if (given[i] != NULL)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                     names[i]);
+    if (list[0] == '\0')
+        return HERD_OK;
+    char msg[128];
+    snprintf(msg, sizeof msg, "--kind %s does not take %s", a->kind, list);
+    return usage_error(a->sub, "%s", msg);
+}
+
 /* Fill spec from the synth options; usage error code or HERD_OK. */
 static int synth_spec(data_args *a, herd_synth_spec *s)
 {
@@ -192,9 +227,12 @@ static int synth_spec(data_args *a, herd_synth_spec *s)
     if (a->kind == NULL || (strcmp(a->kind, "classification") != 0 &&
                             strcmp(a->kind, "regression") != 0 && !credit))
         return usage_error(a->sub, "%s", "--kind must be classification, regression or credit");
+    int rc = options_not_for_kind(a);
+    if (rc != HERD_OK)
+        return rc;
     if (a->rows == NULL || !parse_i64(a->rows, 1, &rows))
         return usage_error(a->sub, "%s", "--rows must be an integer >= 1");
-    if (credit && a->features == NULL)
+    if (credit)
         features = 11;
     else if (a->features == NULL || !parse_i64(a->features, 1, &features))
         return usage_error(a->sub, "%s", "--features must be an integer >= 1");
@@ -353,17 +391,22 @@ static int cmd_verify(data_args *a) { return hash_or_verify(a, 1); }
 static const struct {
     const char *name;
     int (*run)(data_args *a);
+    const char *options[12];  /* the options it takes, besides --help */
 } subcommands[] = {
-    { "import-idx", cmd_import_idx }, { "import-csv", cmd_import_csv }, { "synth", cmd_synth },
-    { "info", cmd_info },             { "hash", cmd_hash },             { "verify", cmd_verify },
+    { "import-idx", cmd_import_idx, { "-o", "--out", "--split" } },
+    { "import-csv", cmd_import_csv, { "-o", "--out", "--target", "--task" } },
+    { "synth", cmd_synth, { "-o", "--out", "--kind", "--rows", "--features", "--classes", "--seed",
+                            "--noise", "--val-fraction", "--test-fraction" } },
+    { "info", cmd_info, { "--json" } },
+    { "hash", cmd_hash, { NULL } },
+    { "verify", cmd_verify, { NULL } },
 };
 
 int herd_cmd_data(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage_text, stderr);
-        return HERD_ERR_USAGE;
-    }
+    if (argc < 2)
+        return usage_error("", "%s",
+                           "needs a subcommand: import-idx, import-csv, synth, info, hash or verify");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
@@ -373,7 +416,7 @@ int herd_cmd_data(int argc, char **argv)
         if (strcmp(argv[1], subcommands[i].name) != 0)
             continue;
         data_args a = { .sub = argv[1] };
-        int rc = parse_args(argc, argv, &a);
+        int rc = parse_args(argc, argv, subcommands[i].options, &a);
         if (rc != HERD_OK)
             return rc;
         if (a.help) {

@@ -74,13 +74,21 @@ static int parse_option(int argc, char **argv, int *i, eval_args *a, herd_error 
     return HERD_OK;
 }
 
+static int is_h5(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 3 && strcmp(path + n - 3, ".h5") == 0;
+}
+
 static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
 {
     a->overrides = herd_calloc((size_t)argc + 1, sizeof *a->overrides);
     a->n_overrides = 1;
-    int rc = HERD_OK;
+    int rc = HERD_OK, n_h5 = 0;
+    const char *extra = NULL;
     for (int i = 1; i < argc && rc == HERD_OK; i++) {
         const char *arg = argv[i];
+        n_h5 += arg[0] != '-' && strchr(arg, '=') == NULL && is_h5(arg);
         if (arg[0] == '-')
             rc = parse_option(argc, argv, &i, a, err);
         else if (strchr(arg, '=') != NULL)
@@ -89,9 +97,16 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
             a->req.checkpoint = arg;
         else if (a->config == NULL)
             a->config = arg;
-        else
-            rc = herd_error_set(err, HERD_ERR_USAGE, "eval: unexpected argument '%s'", arg);
+        else if (extra == NULL)
+            extra = arg;
     }
+    /* a glob such as ckpt-*.h5 names every checkpoint train.keep_best left */
+    if (rc == HERD_OK && n_h5 > 1)
+        rc = herd_error_set(err, HERD_ERR_USAGE,
+                            "eval: takes one checkpoint, got %d .h5 files (first %s); name one, "
+                            "such as best.h5 or the latest ckpt-*.h5", n_h5, a->req.checkpoint);
+    else if (rc == HERD_OK && extra != NULL)
+        rc = herd_error_set(err, HERD_ERR_USAGE, "eval: unexpected argument '%s'", extra);
     if (rc == HERD_OK && (a->req.checkpoint == NULL || a->req.data == NULL))
         rc = herd_error_set(err, HERD_ERR_USAGE, "eval: need CHECKPOINT and --data FILE.h5 (see herd eval --help)");
     return rc;

@@ -33,7 +33,9 @@ static const char *usage =
     "data.val_fraction), and the training time, against the number of rows.\n"
     "\n"
     "  --fractions LIST  increasing fractions in (0, 1], e.g. 0.1,0.25,0.5,1\n"
-    "  --metric M        default roc_auc (binary), accuracy (multiclass), rmse\n"
+    "  --metric M        one of the task's metrics: accuracy, log_loss, roc_auc\n"
+    "                    (binary; multiclass without roc_auc) or mse, rmse, mae, r2\n"
+    "                    (regression); default roc_auc, accuracy, rmse\n"
     "  --json OUT.json   write the points\n"
     "  --html OUT.html   write a self-contained page with the curves\n";
 
@@ -120,7 +122,8 @@ static int write_json(const cJSON *result, const char *path, herd_error *err)
     FILE *f = fopen(tmp, "w");
     int rc = HERD_OK;
     if (f == NULL)
-        rc = herd_error_set(err, HERD_ERR_IO, "eval learning-curve: %s: %s", tmp, strerror(errno));
+        rc = herd_error_set(err, HERD_ERR_IO, "eval learning-curve: cannot create %s: %s", path,
+                            strerror(errno));
     else if ((fputs(text, f) < 0) | (fputc('\n', f) == EOF) | (fflush(f) != 0) | (fsync(fileno(f)) != 0) |
              (fclose(f) != 0) || rename(tmp, path) != 0) {
         unlink(tmp);

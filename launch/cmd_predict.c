@@ -171,11 +171,13 @@ static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
     }
 }
 
-static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
+/* Written to tmp; errors name out, the file the user asked for. */
+static int write_csv(const predict_job *job, const char *tmp, const char *out, herd_error *err)
 {
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
-        return herd_error_set(err, HERD_ERR_IO, "%s: %s", tmp, strerror(errno));
+        return herd_error_set(err, HERD_ERR_IO, "predict: cannot create %s: %s", out,
+                              strerror(errno));
     fprintf(f, "prediction");
     for (int k = 0; k < job->width; k++)
         fprintf(f, ",p_%d", k);
@@ -190,7 +192,8 @@ static int write_csv(const predict_job *job, const char *tmp, herd_error *err)
     }
     int failed = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
     failed |= fclose(f) != 0;
-    return failed ? herd_error_set(err, HERD_ERR_IO, "%s: write failed (disk full?)", tmp) : HERD_OK;
+    return failed ? herd_error_set(err, HERD_ERR_IO, "predict: writing %s failed (disk full?)", out)
+                  : HERD_OK;
 }
 
 /* Built in memory, then written atomically to out (herd_h5_save_image). */
@@ -244,9 +247,9 @@ static int write_output(const predict_job *job, const char *out, herd_error *err
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     if (ends_with(out, ".h5"))
         return write_h5(job, out, err);
-    int rc = write_csv(job, tmp, err);
+    int rc = write_csv(job, tmp, out, err);
     if (rc == HERD_OK && rename(tmp, out) != 0)
-        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", out, strerror(errno));
+        rc = herd_error_set(err, HERD_ERR_IO, "predict: %s: %s", out, strerror(errno));
     if (rc != HERD_OK)
         unlink(tmp);
     return rc;

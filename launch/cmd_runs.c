@@ -41,7 +41,8 @@ static const char *USAGE =
     "  show       one run: fields, params, latest metrics, tags, artifacts.\n"
     "  compare    params that differ between runs, and their latest metrics side by side\n"
     "  best       the run with the highest (--max) or lowest (--min) latest value of KEY;\n"
-    "             default --min for keys ending in loss, mse, rmse, mae or _ms, else --max\n"
+    "             default --min for losses, errors and times (keys ending in loss, error,\n"
+    "             _ms or _seconds; mse, rmse, mae, mape, brier, ece, mce, ...), else --max\n"
     "  metrics    one metric's series (step, time, value); without KEY, the keys logged\n"
     "  delete     mark runs deleted (hidden from list); --purge removes their files for good\n"
     "  restore    undo delete\n"
@@ -69,9 +70,8 @@ static const char *KEY_METRICS[] = {"val/accuracy", "val/mse", "test/accuracy"};
 
 int runs_usage_error(const char *what, const char *arg)
 {
-    fprintf(stderr, "herd: error: runs: %s%s%s\n", what, arg != NULL ? " " : "",
-            arg != NULL ? arg : "");
-    fprintf(stderr, "hint: see `herd runs --help`\n");
+    fprintf(stderr, "herd: error: runs: %s%s%s (see herd runs --help)\n", what,
+            arg != NULL ? " " : "", arg != NULL ? arg : "");
     return HERD_ERR_USAGE;
 }
 

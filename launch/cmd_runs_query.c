@@ -6,6 +6,7 @@
  */
 #include "launch/runs_cli.h"
 #include "core/mem.h"
+#include "eval/checks.h"
 #include "track/export.h"
 
 #include <math.h>
@@ -187,23 +188,13 @@ int runs_compare(herd_runs *idx, const runs_args *a, herd_error *err)
     return rc;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* 1 to maximise: --max, --min, else by the metric's name (losses and errors
- * are minimised). */
+/* 1 to maximise: --max, --min, else by the metric's name
+ * (herd_eval_lower_is_better: losses, errors, times are minimised). */
 static int maximise(const runs_args *a)
 {
     if (a->max || a->min)
         return a->max;
-    static const char *LOWER[] = {"loss", "mse", "rmse", "mae", "_ms", "error"};
-    for (size_t i = 0; i < sizeof LOWER / sizeof LOWER[0]; i++)
-        if (ends_with(a->metric, LOWER[i]))
-            return 0;
-    return 1;
+    return !herd_eval_lower_is_better(a->metric);
 }
 
 int runs_best(herd_runs *idx, const runs_args *a, herd_error *err)

@@ -2,8 +2,8 @@
  * structured part of the run record in `herd runs show`'s text output.
  *
  * The report is one self-contained HTML file (runtime/track/report_html.h).
- * Once written, it is recorded as an artifact (path, bytes, sha256) of every
- * reported run that has ended; a run still RUNNING is left alone, since only
+ * Once written, it is recorded as an artifact (absolute path, bytes, sha256)
+ * of every reported run that has ended; a run still RUNNING is left alone, since only
  * its own rank 0 may write its file while it runs.
  */
 #include "launch/commands.h"
@@ -15,14 +15,18 @@
 #include "track/report_html.h"
 #include "track/runlog.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Record the report in the file of every reported run that has ended. */
+/* Record the report in the file of every reported run that has ended, by
+ * its absolute path: the command may run from any folder, and the path must
+ * still find the file from elsewhere. */
 static void record_artifact(herd_runs *idx, const char (*ids)[33], int n, const char *out)
 {
-    for (int i = 0; i < n; i++) {
+    char *report = realpath(out, NULL);
+    for (int i = 0; i < n && report != NULL; i++) {
         cJSON *run = NULL;
         herd_error err = {0};
         if (herd_runs_get_json(idx, ids[i], 0, &run, &err) != HERD_OK)
@@ -34,18 +38,21 @@ static void record_artifact(herd_runs *idx, const char (*ids)[33], int n, const 
             size_t len = strlen(herd_runs_folder(idx)) + strlen(file->valuestring) + 2;
             char *path = herd_malloc(len);
             snprintf(path, len, "%s/%s", herd_runs_folder(idx), file->valuestring);
-            if (herd_runlog_add_artifact(path, out, "report", &err) != HERD_OK)
+            if (herd_runlog_add_artifact(path, report, "report", &err) != HERD_OK)
                 herd_warn("%s", err.msg);
             free(path);
         }
         cJSON_Delete(run);
     }
+    if (report == NULL)
+        herd_warn("runs report: %s: not recorded as an artifact: %s", out, strerror(errno));
+    free(report);
 }
 
 int runs_report(herd_runs *idx, const runs_args *a, herd_error *err)
 {
     if (a->out == NULL || a->out[0] == '\0')
-        return runs_usage_error("report needs -o REPORT.html", NULL);
+        return herd_error_set(err, HERD_ERR_USAGE, "runs report: -o REPORT.html is required");
     char (*ids)[33] = herd_calloc((size_t)a->npos, sizeof *ids);
     int rc = HERD_OK;
     for (int i = 0; i < a->npos && rc == HERD_OK; i++)

@@ -8,8 +8,10 @@
  * Before that the data and the code are checked: the training file's content
  * hash must equal the recorded data_sha256, and the code commit (the
  * checkout's, else this binary's, as `herd train` records it) must equal the
- * recorded git_commit. A difference is refused with exit code 2, naming
- * each, unless --force.
+ * recorded git_commit. A run that went on from another run's checkpoint
+ * with another config (tag resume.step) did not train from scratch, so it is
+ * refused too. A difference is refused with exit code 2, naming each, unless
+ * --force.
  *
  * How it launches: a run of one rank is `<this herd> train CFG ...` directly
  * (a singleton MPI job); a run of N > 1 ranks is `$MPIEXEC (default mpirun)
@@ -29,12 +31,15 @@
 #include "train/trainer.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 typedef struct reproduce_plan {
     char id[33];
@@ -228,25 +233,44 @@ static void print_command(FILE *f, const reproduce_plan *p)
     fprintf(f, "\n");
 }
 
-/* Run the command as a child and wait; its exit code is ours. */
+/* Run the command as a child and wait; its exit code is ours. A command
+ * that cannot be started (not found, not executable) is one error here:
+ * posix_spawnp reports it to this process, where a forked child would have
+ * to print its own. */
 static int run_command(const reproduce_plan *p, herd_error *err)
 {
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execvp(p->argv[0], p->argv);
-        fprintf(stderr, "herd: error: runs reproduce: %s: %s\n", p->argv[0], strerror(errno));
-        _exit(HERD_ERR_IO);
-    }
+    pid_t pid = 0;
+    int bad = posix_spawnp(&pid, p->argv[0], NULL, NULL, p->argv, environ);
+    if (bad != 0)
+        return herd_error_set(err, HERD_ERR_IO, "runs reproduce: cannot start %s: %s",
+                              p->argv[0], strerror(bad));
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0)
-        return herd_error_set(err, HERD_ERR_RUNTIME, "runs reproduce: cannot start %s: %s",
+    if (waitpid(pid, &status, 0) < 0)
+        return herd_error_set(err, HERD_ERR_RUNTIME, "runs reproduce: waiting for %s: %s",
                               p->argv[0], strerror(errno));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return HERD_OK;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : HERD_ERR_RUNTIME;
     return herd_error_set(err, code, "runs reproduce: training of the reproduction failed "
                           "(exit %d)", code);
+}
+
+/* A run that went on from another run's checkpoint with another config
+ * (`herd train --resume` records resume.step and resume.checkpoint) did not
+ * train from scratch: training its config from scratch gives another model. */
+static void check_resumed(const cJSON *run, char *problems, size_t n)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(run, "tags");
+    const char *step = str_of(tags, "resume.step");
+    char line[512];
+    if (step[0] == '\0')
+        return;
+    snprintf(line, sizeof line, "the run went on from step %s of run %.8s (%.200s) with another "
+             "config, so training its config from scratch gives another model; reproduce run "
+             "%.8s instead", step, str_of(run, "parent_id"), str_of(tags, "resume.checkpoint"),
+             str_of(run, "parent_id"));
+    add_problem(problems, n, line);
 }
 
 /* Checks, then the refusal or the plan. */
@@ -263,6 +287,7 @@ static int check_run(const cJSON *run, const runs_args *a, herd_config **cfg, he
     if (rc != HERD_OK)
         return herd_error_set(err, rc, "runs reproduce: %s", why.msg);
     check_code(run, problems, sizeof problems);
+    check_resumed(run, problems, sizeof problems);
     if (problems[0] != '\0' && !a->force)
         return herd_error_set(err, HERD_ERR_USAGE,
                               "runs reproduce: refusing: %s (--force runs it anyway)", problems);

@@ -18,14 +18,18 @@
 
 static const char *usage =
     "usage: herd train CONFIG.yaml [key=value ...] [--resume PATH|auto] [--summary-json PATH]\n"
+    "                  [--parent ID]\n"
     "\n"
     "Train the model the config describes, data-parallel over the ranks of the job\n"
     "(run it under mpirun, srun or launch/herdrun; alone it is a job of one rank).\n"
     "\n"
     "  key=value            override a config key, e.g. optim.lr=0.01 model.hidden=[256,128]\n"
     "  --resume PATH|auto   continue from a checkpoint; auto picks the newest valid one\n"
-    "                       in train.checkpoint_dir (and starts fresh when there is none)\n"
+    "                       in train.checkpoint_dir (and starts fresh when there is none);\n"
+    "                       the same config continues its run, another config starts a\n"
+    "                       new run with that run as parent (docs/cli.md)\n"
     "  --summary-json PATH  write run_id, status, checkpoint and final metrics as JSON\n"
+    "                       (its folder must exist and be writable)\n"
     "  --parent ID          record ID as the run's parent (set by herd runs reproduce)\n"
     "\n"
     "Every key is listed in docs/config.md.\n";

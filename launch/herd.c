@@ -35,31 +35,62 @@ static void print_help(void)
     printf("usage: herd <command> [options] [CONFIG.yaml] [key=value ...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-9s %s\n", commands[i].name, commands[i].summary);
-    printf("  %-9s %s\n", "help", "this text; `herd <command> --help` for one command;");
+    printf("  %-9s %s\n", "help",
+           "this text; `herd help <command>` or `herd <command> --help` for one command;");
     printf("  %-9s %s\n", "", "`herd help config` for every config key (Markdown)");
     printf("  %-9s %s\n", "version", "print the version and build commit");
     printf("\nexit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 data error,\n"
            "            4 I/O error, 5 preempted after checkpointing\n");
 }
 
-int main(int argc, char **argv)
+static const command *find_command(const char *name)
 {
-    if (argc < 2 || (strcmp(argv[1], "help") == 0 && argc == 2) || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "help") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* `herd help [TOPIC]`: this text, every config key, or what `herd TOPIC --help` prints. */
+static int help(int argc, char **argv)
+{
+    if (argc < 3 || is_help(argv[2]) || strcmp(argv[2], "version") == 0) {
         print_help();
         return 0;
     }
-    if (strcmp(argv[1], "help") == 0 && argc > 2 && strcmp(argv[2], "config") == 0) {
+    if (strcmp(argv[2], "config") == 0) {
         herd_config_print_schema_markdown();
         return 0;
     }
+    const command *c = find_command(argv[2]);
+    if (c == NULL) {
+        fprintf(stderr, "herd: error: help: unknown command '%s' (see herd help)\n", argv[2]);
+        return 2;
+    }
+    char *sub_argv[8] = { 0 };  /* the topic's words and --help: `herd help eval learning-curve` */
+    int n = 0;
+    for (int i = 2; i < argc && n < 6; i++)
+        sub_argv[n++] = argv[i];
+    sub_argv[n++] = "--help";
+    return c->run(n, sub_argv);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || is_help(argv[1]))
+        return help(argc, argv);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("herd %s (%s)\n", herd_version(), herd_build_commit());
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+    const command *c = find_command(argv[1]);
+    if (c != NULL)
+        return c->run(argc - 1, argv + 1);
     fprintf(stderr, "herd: error: unknown command '%s' (see herd help)\n", argv[1]);
     return 2;
 }

@@ -25,7 +25,9 @@ typedef struct runs_args {
     int nrest;
 } runs_args;
 
-/* Print "herd: error: runs: <what> <arg>" and a hint; returns HERD_ERR_USAGE. */
+/* Print the one line "herd: error: runs: <what> <arg> (see herd runs --help)"
+ * for an error found before a subcommand runs; returns HERD_ERR_USAGE.
+ * Subcommands report errors through their herd_error instead. */
 int runs_usage_error(const char *what, const char *arg);
 
 /* Resolve an id or prefix; errors say "runs <sub>: no run '<p>'". */

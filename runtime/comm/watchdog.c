@@ -194,9 +194,12 @@ static void *watch_loop(void *arg)
         int64_t pos = (int64_t)atomic_load(&w->position);
         double waited = (double)(now_us() - atomic_load(&w->since_us)) / 1e6;
         if (herd_stop_requested() && !w->stop_noted && (pos & 1) && w->comm->rank == 0) {
+            char why[160];
+            snprintf(why, sizeof why, "stop signal received while waiting in %s (step %lld)",
+                     atomic_load(&w->what), (long long)atomic_load(&w->step));
             w->stop_noted = 1;
             if (w->hook != NULL)
-                w->hook(w->hook_ctx, "stop signal received while waiting in a collective");
+                w->hook(w->hook_ctx, why);
         }
         if ((pos & 1) && waited > w->timeout && !w->verdict_given) {
             w->verdict_given = 1;

@@ -778,10 +778,16 @@ static int check_required(const herd_config *cfg, const char *source, herd_error
 
 /* -------------------------------------------------------- canonical */
 
-/* Shortest %g text that reads back as exactly v. */
+/* Text that reads back as exactly v, as a person writes it: a whole number
+ * without exponent (300, not 3e+02), else the shortest of %.15g, %.16g and
+ * %.17g that round-trips (0.001, 1e-08). */
 static void format_float(double v, char *out, size_t cap)
 {
-    for (int prec = 1; prec <= 17; prec++) {
+    if (v == floor(v) && fabs(v) < 1e17) {
+        snprintf(out, cap, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(out, cap, "%.*g", prec, v);
         if (strtod(out, NULL) == v)
             return;

@@ -171,7 +171,9 @@ const herd_key herd_config_schema[] = {
      .meaning = "keep only the newest K checkpoints of the run (besides best.h5); 0 = keep all"},
     {.name = "train.keep_best", .type = HERD_KEY_STRING,
      .offset = offsetof(herd_config, train.keep_best), .capacity = HERD_NAME_MAX, .def = "",
-     .meaning = "validation metric (e.g. val/accuracy) whose best checkpoint is kept as best.h5; empty = off"},
+     .meaning = "validation metric whose best checkpoint is kept as best.h5: val/ and a metric "
+                "of the task (accuracy, log_loss, and roc_auc when binary; regression: mse, "
+                "rmse, mae, r2), checked before training; empty = off"},
     {.name = "train.on_nonfinite", .type = HERD_KEY_ENUM,
      .offset = offsetof(herd_config, train.on_nonfinite), .def = "error",
      .values = nonfinite_values,

@@ -32,6 +32,10 @@ void herd_stop_watch_signals(void)
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Ctrl-C; but a shell script's background job ignores SIGINT, and keeps ignoring it */
+    struct sigaction before;
+    if (sigaction(SIGINT, NULL, &before) == 0 && before.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
 }
 
 int herd_stop_requested(void) { return (int)g_stop_signal; }
@@ -44,6 +48,7 @@ const char *herd_stop_signal_name(int sig)
     case SIGUSR1: return "SIGUSR1";
     case SIGUSR2: return "SIGUSR2";
     case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
     case 0: return "none";
     default: return "a signal";
     }

@@ -59,16 +59,28 @@ void herd_eval_wilson(double k, double n, double confidence, double *lo, double 
     *hi = fmin(1, center + half);
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 int herd_eval_lower_is_better(const char *name)
 {
-    static const char *const lower[] = { "log_loss", "brier", "mse", "rmse", "mae", "mape",
-                                         "ece", "mce", "aurc", "avg_set_size", "latency_ms_per_row",
-                                         "predict_seconds", "training_seconds", "parameters",
-                                         "bytes", NULL };
-    const char *leaf = strrchr(name, '.');
-    leaf = leaf != NULL ? leaf + 1 : name;
+    static const char *const lower[] = { "brier", "mse", "rmse", "mae", "mape", "ece", "mce",
+                                         "aurc", "avg_set_size", "latency_ms_per_row",
+                                         "parameters", "bytes", "error_rate", NULL };
+    static const char *const lower_endings[] = { "loss", "error", "_ms", "_seconds", NULL };
+    /* the last part of a metric's path: val/log_loss, eval/calibration/ece, slices.worst.mae */
+    const char *leaf = name;
+    for (const char *p = name; *p != '\0'; p++)
+        if (*p == '/' || *p == '.')
+            leaf = p + 1;
     for (int i = 0; lower[i] != NULL; i++)
         if (strcmp(leaf, lower[i]) == 0)
+            return 1;
+    for (int i = 0; lower_endings[i] != NULL; i++)
+        if (ends_with(leaf, lower_endings[i]))
             return 1;
     return 0;
 }

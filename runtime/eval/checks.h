@@ -27,8 +27,10 @@ double herd_eval_normal_quantile(double p);
 /* Wilson score interval of k successes in n at level confidence. */
 void herd_eval_wilson(double k, double n, double confidence, double *lo, double *hi);
 
-/* 1 when a smaller value of the metric named name is better (losses, errors,
- * ece, ...). */
+/* 1 when a smaller value of the metric named name is better: losses, errors,
+ * calibration errors, times, sizes; judged by the last part of its path
+ * ("val/log_loss", "eval/calibration/ece", "train/step_ms"). The one rule for
+ * train.keep_best, herd runs best and the evaluation's checks. */
 int herd_eval_lower_is_better(const char *name);
 
 #endif

@@ -422,7 +422,7 @@ int herd_eval_write_html(const cJSON *result, const char *path, herd_error *err)
     FILE *f = fopen(tmp, "w");
     int rc = HERD_OK;
     if (f == NULL)
-        rc = herd_error_set(err, HERD_ERR_IO, "eval: %s: %s", tmp, strerror(errno));
+        rc = herd_error_set(err, HERD_ERR_IO, "eval: cannot create %s: %s", path, strerror(errno));
     else {
         int bad = write_page(f, result) != 0;
         bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;

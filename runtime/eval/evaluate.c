@@ -177,7 +177,7 @@ static int write_json(const cJSON *result, const char *path, herd_error *err)
     FILE *f = fopen(tmp, "w");
     int rc = HERD_OK;
     if (f == NULL)
-        rc = herd_error_set(err, HERD_ERR_IO, "eval: %s: %s", tmp, strerror(errno));
+        rc = herd_error_set(err, HERD_ERR_IO, "eval: cannot create %s: %s", path, strerror(errno));
     else {
         int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
         bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;

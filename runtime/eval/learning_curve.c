@@ -3,7 +3,7 @@
  * For each fraction f (ascending) the config is trained again with
  * data.train_fraction = f (a subset drawn from the seed, nested: the rows of
  * a smaller fraction are among those of a larger one) and without its test
- * evaluation, in its own checkpoint folder. The trained checkpoint is then
+ * evaluation or eval: section, in its own checkpoint folder. The trained checkpoint is then
  * scored, data-parallel, on the training rows it saw and on the validation
  * rows (data.val, or the data.val_fraction carve), with the accumulators of
  * eval/metrics.h, and the wall time of training is recorded, as
@@ -14,9 +14,11 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
+#include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
 #include "train/batches.h"
+#include "train/checkpoint.h"
 #include "train/train.h"
 
 #include <math.h>
@@ -104,6 +106,32 @@ static int trained_checkpoint(herd_comm *comm, const char *summary, char **path,
     return herd_comm_bcast_string(comm, path, 0, err);
 }
 
+/* HERD_OK when metric (NULL: the default) is one that herd_eval_finish
+ * reports for the task of cfg's training data, checked before anything is
+ * trained; else a usage error naming the metrics of the task. COLLECTIVE. */
+static int check_metric(herd_comm *comm, const herd_config *cfg, const char *metric,
+                        herd_error *err)
+{
+    herd_dataset *ds = NULL;
+    if (metric != NULL && herd_comm_rank(comm) == 0 &&
+        herd_dataset_open(cfg->data.train, &ds, err) == HERD_OK) {
+        int task = herd_dataset_get_info(ds)->task, known = 0;
+        char list[256] = "";
+        for (const char *const *m = herd_eval_metric_names(task); *m != NULL; m++) {
+            known |= strcmp(*m, metric) == 0;
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     list[0] ? ", " : "", *m);
+        }
+        if (!known)
+            herd_error_set(err, HERD_ERR_USAGE,
+                           "eval learning-curve: --metric '%s' is not a metric of a %s task; "
+                           "use one of %s",
+                           metric, herd_task_name(task), list);
+        herd_dataset_close(ds);
+    }
+    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
 /* cfg with the overrides of one point of the curve. Not collective. */
 static int point_config(const herd_config *base, double fraction, herd_config **out, char *dir,
                         size_t dir_cap, herd_error *err)
@@ -161,7 +189,13 @@ static int run_point(herd_comm *comm, const herd_config *base, double fraction, 
     char dir[HERD_PATH_MAX + 64], summary[HERD_PATH_MAX + 96], *ckpt = NULL;
     int rc = point_config(base, fraction, &cfg, dir, sizeof dir, err);
     snprintf(summary, sizeof summary, "%s/summary.json", dir);
-    herd_train_options opt = { .summary_json = summary, .command = "herd eval learning-curve" };
+    herd_train_options opt = { .summary_json = summary, .command = "herd eval learning-curve",
+                               .skip_eval = 1 };
+    /* the summary goes into dir, which must exist before training */
+    if (rc == HERD_OK && herd_comm_rank(comm) == 0)
+        herd_checkpoint_check_dir(dir, err);
+    if (rc == HERD_OK)
+        rc = herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
     double t0 = herd_now();
     if (rc == HERD_OK)
         rc = herd_train(comm, cfg, &opt, err);
@@ -185,7 +219,7 @@ int herd_learning_curve(herd_comm *comm, const herd_config *cfg, const double *f
                         const char *metric, cJSON **out, herd_error *err)
 {
     cJSON *lc = cJSON_CreateObject(), *points = cJSON_CreateArray();
-    int rc = HERD_OK;
+    int rc = check_metric(comm, cfg, metric, err);
     for (int i = 0; i < n && rc == HERD_OK; i++) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddItemToArray(points, p);

@@ -15,7 +15,8 @@
  * {"learning_curve": {metric, data, ranks, points: [{fraction, train_rows,
  * validation_rows, train, validation, seconds, checkpoint, train_metrics,
  * validation_metrics}]}}; metric NULL picks roc_auc (binary), accuracy
- * (multiclass) or rmse (regression). Returns HERD_OK or the agreed error.
+ * (multiclass) or rmse (regression); a metric the task does not report is a
+ * usage error before anything is trained. Returns HERD_OK or the agreed error.
  * COLLECTIVE. */
 int herd_learning_curve(herd_comm *comm, const herd_config *cfg, const double *fractions, int n,
                         const char *metric, cJSON **out, herd_error *err);

@@ -113,6 +113,15 @@ double herd_average_precision(double *pairs, int64_t n)
     return ap;
 }
 
+const char *const *herd_eval_metric_names(int task)
+{
+    static const char *const binary[] = { "accuracy", "log_loss", "roc_auc", NULL };
+    static const char *const multiclass[] = { "accuracy", "log_loss", NULL };
+    static const char *const regression[] = { "mse", "rmse", "mae", "r2", NULL };
+    return task == HERD_TASK_BINARY ? binary
+         : task == HERD_TASK_MULTICLASS ? multiclass : regression;
+}
+
 static void put(herd_eval_result *res, const char *name, double value)
 {
     res->names[res->n] = name;

@@ -38,6 +38,10 @@ void herd_eval_add(herd_eval_acc *acc, const float *pred, const float *y, int64_
 /* Merge over ranks and compute. COLLECTIVE. Frees the accumulator's memory. */
 int herd_eval_finish(herd_eval_acc *acc, herd_comm *comm, herd_eval_result *res, herd_error *err);
 
+/* The names herd_eval_finish reports for a task (HERD_TASK_*), NULL-terminated;
+ * static, not to be freed. */
+const char *const *herd_eval_metric_names(int task);
+
 /* Exact ROC AUC of n (score, label) pairs, interleaved; sorts pairs in
  * place. NAN when one class is absent. */
 double herd_roc_auc(double *pairs, int64_t n);

@@ -22,6 +22,17 @@ static int env_int(const char *name)
     return v != NULL ? atoi(v) : 0;
 }
 
+/* HERD_THREADS as threads per rank; 0 when unset, empty or not a whole
+ * number >= 1 (*bad = 1 then, for a warning). */
+static int env_threads(int *bad)
+{
+    const char *v = getenv("HERD_THREADS");
+    char *end = NULL;
+    long n = v != NULL && v[0] != '\0' ? strtol(v, &end, 10) : 0;
+    *bad = end != NULL && (*end != '\0' || n < 1 || n > 65536);
+    return end != NULL && !*bad ? (int)n : 0;
+}
+
 static int load_topology(hwloc_topology_t *topo, herd_error *err)
 {
     if (hwloc_topology_init(topo) != 0)
@@ -218,8 +229,10 @@ static void bind_to_plan(hwloc_topology_t topo, herd_topo_plan *plan)
     hwloc_bitmap_free(set);
 }
 
-/* Decide and apply: adopt, bind, or leave unbound. */
-static void place(hwloc_topology_t topo, const herd_topo_machine *m, herd_topo_plan *plan)
+/* Decide and apply: adopt, bind, or leave unbound; threads > 0 (HERD_THREADS)
+ * sets the BLAS threads whatever the binding. */
+static void place(hwloc_topology_t topo, const herd_topo_machine *m, int threads,
+                  herd_topo_plan *plan)
 {
     hwloc_bitmap_t current = hwloc_bitmap_alloc();
     hwloc_get_cpubind(topo, current, HWLOC_CPUBIND_PROCESS);
@@ -234,8 +247,8 @@ static void place(hwloc_topology_t topo, const herd_topo_machine *m, herd_topo_p
         hwloc_bitmap_list_snprintf(plan->cpuset, sizeof plan->cpuset,
                                    hwloc_topology_get_topology_cpuset(topo));
     }
-    if (env_int("HERD_THREADS") > 0)
-        plan->threads = env_int("HERD_THREADS");
+    if (threads > 0)
+        plan->threads = threads;
     hwloc_bitmap_free(current);
 }
 
@@ -247,11 +260,14 @@ int herd_topo_setup(herd_comm *comm, herd_topo_plan *plan, herd_error *err)
     if (rc != HERD_OK)
         return rc;
     describe_machine(topo, &m);
-    herd_topo_plan_rank(&m, herd_comm_local_rank(comm), herd_comm_local_size(comm),
-                        env_int("HERD_THREADS"), plan);
+    int bad_threads, threads = env_threads(&bad_threads);
+    herd_topo_plan_rank(&m, herd_comm_local_rank(comm), herd_comm_local_size(comm), threads, plan);
     snprintf(plan->host, sizeof plan->host, "%s", herd_comm_host(comm));
     plan->rank = herd_comm_rank(comm);
-    place(topo, &m, plan);
+    place(topo, &m, threads, plan);
+    if (bad_threads && plan->rank == 0)
+        herd_warn("topo: HERD_THREADS=%s is not a whole number >= 1; ignored, threads per rank "
+                  "from the placement plan (%d on rank 0)", getenv("HERD_THREADS"), plan->threads);
     if (plan->oversubscribed && plan->local_rank == 0)
         herd_warn("topo: %d ranks x %d threads on %d cores of %s: oversubscribed, not binding",
                   plan->local_size, plan->threads, plan->cores, plan->host);

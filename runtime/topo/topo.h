@@ -12,7 +12,8 @@
  * to it. When there are more ranks (x threads) than cores on a host, herd
  * warns (oversubscribed), does not bind, and uses one BLAS thread per rank.
  *
- * Environment: HERD_THREADS=T gives each rank T cores and T BLAS threads;
+ * Environment: HERD_THREADS=T gives each rank T cores and T BLAS threads (a
+ * T that is not a whole number >= 1 is ignored, with a warning on rank 0);
  * HERD_NO_BIND=1 leaves the rank unbound; HERD_TOPO_VERBOSE=1 makes every rank
  * print its placement line (rank, host, local rank/size, cores, threads).
  */

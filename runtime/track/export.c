@@ -226,6 +226,25 @@ static int write_text(const char *folder, const char *key, const char *text, her
     return rc;
 }
 
+/* Remove path and everything under it (a symbolic link itself, not what it
+ * points to). Best effort: what cannot be removed stays. */
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    DIR *d = lstat(path, &st) == 0 && S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *child = path_join(path, e->d_name);
+        remove_tree(child);
+        free(child);
+    }
+    if (d != NULL)
+        closedir(d);
+    remove(path);
+}
+
 /* ---- TensorBoard ----------------------------------------------------- */
 
 /* The run's folder name: its name, file-safe, plus the id's first 8 characters
@@ -398,9 +417,11 @@ static int write_experiment_meta(const char *root, const char *id, const char *n
     return rc;
 }
 
-/* The id of experiment name under root, adding it (and "0" Default) if new. */
+/* The id of experiment name under root, adding it (and "0" Default) if new;
+ * *added says whether this call added it (a new experiment that cannot be
+ * written is removed again). */
 static int experiment_id(const char *root, const char *name, double now, char id[32],
-                         herd_error *err)
+                         int *added, herd_error *err)
 {
     char found[1024];
     long best = -1;
@@ -426,7 +447,14 @@ static int experiment_id(const char *root, const char *name, double now, char id
     if (id[0] != '\0')
         return HERD_OK;
     snprintf(id, 32, "%ld", best + 1);
-    return write_experiment_meta(root, id, name, now, err);
+    rc = write_experiment_meta(root, id, name, now, err);
+    *added = rc == HERD_OK;
+    if (rc != HERD_OK) {
+        char *dir = path_join(root, id);
+        remove_tree(dir);
+        free(dir);
+    }
+    return rc;
 }
 
 /* MLflow's RunStatus numbers. */
@@ -442,10 +470,11 @@ static int mlflow_status(const char *status)
     return 4;
 }
 
-static int write_run_meta(const char *run_dir, const cJSON *run, const char *exp_id,
-                          herd_error *err)
+/* run_dir/meta.yaml; run_uri is where the run's folder is (or will be). */
+static int write_run_meta(const char *run_dir, const char *run_uri, const cJSON *run,
+                          const char *exp_id, herd_error *err)
 {
-    char *uri = file_uri(run_dir), *qname = yaml_quote(str_member(run, "name"));
+    char *qname = yaml_quote(str_member(run, "name"));
     char *qcommit = yaml_quote(str_member(run, "git_commit"));
     const char *user = getenv("USER");
     const struct passwd *pw = user == NULL ? getpwuid(getuid()) : NULL;
@@ -461,36 +490,98 @@ static int write_run_meta(const char *run_dir, const cJSON *run, const char *exp
              "experiment_id: '%s'\nlifecycle_stage: %s\nname: ''\nrun_id: %s\nrun_name: %s\n"
              "run_uuid: %s\nsource_name: ''\nsource_type: 4\nsource_version: %s\n"
              "start_time: %lld\nstatus: %d\ntags: []\nuser_id: %s\n",
-             uri, end_text, exp_id, cJSON_IsTrue(deleted) ? "deleted" : "active", id, qname, id,
-             qcommit, (long long)(num_member(run, "start_time") * 1000),
+             run_uri, end_text, exp_id, cJSON_IsTrue(deleted) ? "deleted" : "active", id, qname,
+             id, qcommit, (long long)(num_member(run, "start_time") * 1000),
              mlflow_status(str_member(run, "status")), quser);
     int rc = write_text(run_dir, "meta.yaml", text, err);
     free(quser);
     free(qcommit);
     free(qname);
-    free(uri);
     return rc;
 }
 
-/* Write each member of obj (string or number) as <dir>/<sub>/<key>. */
+/* Where one name is a "/"-prefix of another ("a" and "a/max"), write the
+ * other's "/" after the prefix as "_" ("a_max"). Returns how many it changed. */
+static int join_prefix_conflicts(char **names, int n)
+{
+    int changed = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = names[i] != NULL ? strlen(names[i]) : 0;
+        for (int j = 0; j < n && len > 0; j++)
+            if (names[j] != NULL && strncmp(names[j], names[i], len) == 0 &&
+                names[j][len] == '/') {
+                names[j][len] = '_';
+                changed++;
+            }
+    }
+    return changed;
+}
+
+/* The file name under metrics/, params/ or tags/ of each of n keys. MLflow
+ * keeps key K in the file K, each "/" a subfolder, so a key that is also a
+ * "/"-prefix of another would have to be a file and a folder at once: the
+ * longer key's "/" after the prefix is written as "_" instead
+ * ("system/cpu_utilization_percentage/max" ->
+ * "system/cpu_utilization_percentage_max"). NULL for a key skipped with a
+ * warning: not a safe relative path, or the same file name as an earlier
+ * key. The caller frees the names with free_names. */
+static char **store_names(const char *const *keys, int n, const char *what)
+{
+    char **names = herd_calloc((size_t)(n > 0 ? n : 1), sizeof *names);
+    for (int i = 0; i < n; i++) {
+        if (safe_key(keys[i]))
+            names[i] = herd_strdup(keys[i]);
+        else
+            herd_warn("export: %s key '%s' is not a safe file name; skipped", what, keys[i]);
+    }
+    while (join_prefix_conflicts(names, n) > 0)
+        continue;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i && names[i] != NULL; j++) {
+            if (names[j] == NULL || strcmp(names[i], names[j]) != 0)
+                continue;
+            /* a key written under its own name keeps it */
+            int drop = strcmp(names[i], keys[i]) == 0 && strcmp(names[j], keys[j]) != 0 ? j : i;
+            herd_warn("export: %s key '%s' would be written to the file of '%s'; skipped",
+                      what, keys[drop], keys[drop == i ? j : i]);
+            free(names[drop]);
+            names[drop] = NULL;
+        }
+    return names;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Write each member of obj (string or number) as <dir>/<sub>/<store name>. */
 static int write_members(const char *run_dir, const char *sub, const cJSON *obj,
                          herd_error *err)
 {
+    int n = obj != NULL ? cJSON_GetArraySize(obj) : 0, k = 0;
+    const char **keys = herd_malloc((size_t)(n > 0 ? n : 1) * sizeof *keys);
+    for (const cJSON *v = obj != NULL ? obj->child : NULL; v != NULL; v = v->next)
+        keys[k++] = v->string;
+    char **names = store_names(keys, n, sub);
     char *dir = path_join(run_dir, sub);
     int rc = herd_runlog_make_dirs(dir, err);
+    k = 0;
     for (const cJSON *v = obj != NULL ? obj->child : NULL; v != NULL && rc == HERD_OK;
-         v = v->next) {
+         v = v->next, k++) {
         char num[32];
-        if (!safe_key(v->string)) {
-            herd_warn("export: %s key '%s' is not a safe file name; skipped", sub, v->string);
+        if (names[k] == NULL)
             continue;
-        }
         if (cJSON_IsNumber(v))
             herd_format_double(num, v->valuedouble);
-        rc = write_text(dir, v->string, cJSON_IsString(v) ? v->valuestring
-                                        : cJSON_IsNumber(v) ? num : "", err);
+        rc = write_text(dir, names[k], cJSON_IsString(v) ? v->valuestring
+                                       : cJSON_IsNumber(v) ? num : "", err);
     }
     free(dir);
+    free_names(names, n);
+    free(keys);
     return rc;
 }
 
@@ -516,58 +607,63 @@ static cJSON *mlflow_tags(const cJSON *run)
     return tags;
 }
 
-/* metrics/<key>: one "timestamp_ms value step" line per row, in step order. */
+/* The "timestamp_ms value step" lines of rows[0..n), in their order. Caller frees. */
+static char *metric_lines(const herd_run_metric *const *rows, int n)
+{
+    size_t cap = (size_t)n * 64 + 1, used = 0;
+    char *text = herd_malloc(cap), value[32];
+    text[0] = '\0';
+    for (int k = 0; k < n; k++) {
+        herd_format_double(value, rows[k]->value);
+        used += (size_t)snprintf(text + used, cap - used, "%lld %s %lld\n",
+                                 (long long)llround(rows[k]->time * 1000), value,
+                                 (long long)rows[k]->step);
+    }
+    return text;
+}
+
+/* metrics/<store name>: one "timestamp_ms value step" line per row, in step order. */
 static int write_metric_files(const char *run_dir, const herd_run_metric *rows, int n,
                               herd_error *err)
 {
-    char *dir = path_join(run_dir, "metrics");
     const herd_run_metric **order = sorted_rows(rows, n, by_key);
-    int rc = herd_runlog_make_dirs(dir, err);
-    for (int i = 0; i < n && rc == HERD_OK;) {
-        int j = i;
-        while (j < n && strcmp(order[j]->key, order[i]->key) == 0)
-            j++;
-        size_t cap = (size_t)(j - i) * 64 + 1, used = 0;
-        char *text = herd_malloc(cap), value[32];
-        for (int k = i; k < j; k++) {
-            herd_format_double(value, order[k]->value);
-            used += (size_t)snprintf(text + used, cap - used, "%lld %s %lld\n",
-                                     (long long)llround(order[k]->time * 1000), value,
-                                     (long long)order[k]->step);
+    int *first = herd_malloc((size_t)(n + 1) * sizeof *first), nkeys = 0;
+    const char **keys = herd_malloc((size_t)(n > 0 ? n : 1) * sizeof *keys);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || strcmp(order[i]->key, order[i - 1]->key) != 0) {
+            first[nkeys] = i;
+            keys[nkeys++] = order[i]->key;
         }
-        if (safe_key(order[i]->key))
-            rc = write_text(dir, order[i]->key, text, err);
-        else
-            herd_warn("export: metric key '%s' is not a safe file name; skipped", order[i]->key);
+    first[nkeys] = n;
+    char **names = store_names(keys, nkeys, "metric");
+    char *dir = path_join(run_dir, "metrics");
+    int rc = herd_runlog_make_dirs(dir, err);
+    for (int g = 0; g < nkeys && rc == HERD_OK; g++) {
+        if (names[g] == NULL)
+            continue;
+        char *text = metric_lines(order + first[g], first[g + 1] - first[g]);
+        rc = write_text(dir, names[g], text, err);
         free(text);
-        i = j;
     }
-    free(order);
     free(dir);
+    free_names(names, nkeys);
+    free(keys);
+    free(first);
+    free(order);
     return rc;
 }
 
-int herd_export_mlflow(const cJSON *run, const herd_run_metric *rows, int n, const char *root,
-                       herd_error *err)
+/* Every file of the run in run_dir (a new folder); meta.yaml names
+ * run_uri, where the folder will be once in place. */
+static int write_run_files(const char *run_dir, const char *run_uri, const cJSON *run,
+                           const herd_run_metric *rows, int n, const char *exp_id,
+                           herd_error *err)
 {
-    char exp_id[32];
-    int rc = herd_runlog_make_dirs(root, err);
-    char *trash = path_join(root, ".trash");
-    if (rc == HERD_OK)
-        rc = herd_runlog_make_dirs(trash, err);
-    if (rc == HERD_OK)
-        rc = experiment_id(root, str_member(run, "experiment"), num_member(run, "start_time"),
-                           exp_id, err);
-    if (rc != HERD_OK) {
-        free(trash);
-        return rc;
-    }
-    char *exp_dir = path_join(root, exp_id), *run_dir = path_join(exp_dir, str_member(run, "id"));
     char *artifacts = path_join(run_dir, "artifacts");
     cJSON *tags = mlflow_tags(run);
-    rc = herd_runlog_make_dirs(artifacts, err);
+    int rc = herd_runlog_make_dirs(artifacts, err);
     if (rc == HERD_OK)
-        rc = write_run_meta(run_dir, run, exp_id, err);
+        rc = write_run_meta(run_dir, run_uri, run, exp_id, err);
     if (rc == HERD_OK)
         rc = write_members(run_dir, "params", cJSON_GetObjectItemCaseSensitive(run, "params"), err);
     if (rc == HERD_OK)
@@ -578,9 +674,69 @@ int herd_export_mlflow(const cJSON *run, const herd_run_metric *rows, int n, con
         rc = write_text(artifacts, "config.yaml", str_member(run, "config"), err);
     cJSON_Delete(tags);
     free(artifacts);
+    return rc;
+}
+
+/* Put the complete folder tmp where final is: a folder already at final (the
+ * run exported before) is moved aside, replaced, then removed; if tmp cannot
+ * take its place, it is moved back. */
+static int replace_folder(const char *tmp, const char *final, herd_error *err)
+{
+    char *old = herd_malloc(strlen(final) + 8);
+    sprintf(old, "%s.old", final);
+    remove_tree(old);
+    int moved = rename(final, old) == 0;
+    int rc = HERD_OK;
+    if (!moved && errno != ENOENT)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot replace: %s", final, strerror(errno));
+    else if (rename(tmp, final) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot rename to %s: %s", tmp, final,
+                            strerror(errno));
+    if (rc != HERD_OK && moved)
+        rename(old, final);
+    else if (moved)
+        remove_tree(old);
+    free(old);
+    return rc;
+}
+
+/* The run is written into <exp_dir>/<run id>.tmp<pid> and renamed into place
+ * once complete, so an export that fails leaves the store as it was: the
+ * partial folder is removed, and so is an experiment added for this run. */
+int herd_export_mlflow(const cJSON *run, const herd_run_metric *rows, int n, const char *root,
+                       herd_error *err)
+{
+    char exp_id[32];
+    int new_experiment = 0;
+    int rc = herd_runlog_make_dirs(root, err);
+    char *trash = path_join(root, ".trash");
+    if (rc == HERD_OK)
+        rc = herd_runlog_make_dirs(trash, err);
+    if (rc == HERD_OK)
+        rc = experiment_id(root, str_member(run, "experiment"), num_member(run, "start_time"),
+                           exp_id, &new_experiment, err);
+    free(trash);
+    if (rc != HERD_OK)
+        return rc;
+    const char *id = str_member(run, "id");
+    char *exp_dir = path_join(root, exp_id), *run_dir = path_join(exp_dir, id);
+    char *exp_uri = file_uri(exp_dir), *run_uri = path_join(exp_uri, id);
+    char *tmp = herd_malloc(strlen(run_dir) + 32);
+    sprintf(tmp, "%s.tmp%ld", run_dir, (long)getpid());
+    remove_tree(tmp);
+    rc = write_run_files(tmp, run_uri, run, rows, n, exp_id, err);
+    if (rc == HERD_OK)
+        rc = replace_folder(tmp, run_dir, err);
+    if (rc != HERD_OK) {
+        remove_tree(tmp);
+        if (new_experiment)
+            remove_tree(exp_dir);
+    }
+    free(tmp);
+    free(run_uri);
+    free(exp_uri);
     free(run_dir);
     free(exp_dir);
-    free(trash);
     return rc;
 }
 

@@ -53,8 +53,14 @@ int herd_export_tensorboard(const cJSON *run, const herd_run_metric *rows, int n
 /* Write run into the MLflow file store at root (created when missing). The
  * experiment is found by name among root's experiments, or added with the
  * next free numeric id (0 is "Default", as MLflow makes it). Writing a run
- * again replaces its files. Keys that are not safe relative paths are
- * skipped with a warning. Errors: HERD_ERR_IO naming the path. */
+ * again replaces its folder. A metric, param or tag key that is also a
+ * "/"-prefix of another key is kept as is, and the other key's "/" after
+ * the prefix is written as "_" (`a` and `a/max` -> files `a` and `a_max`).
+ * Keys that are not safe relative paths, or that would share a file with an
+ * earlier key, are skipped with a warning. The run is written to a
+ * temporary folder and renamed into place: on failure nothing of it stays
+ * (nor the experiment, when this call added it). Errors: HERD_ERR_IO naming
+ * the path. */
 int herd_export_mlflow(const cJSON *run, const herd_run_metric *rows, int n, const char *root,
                        herd_error *err);
 

@@ -690,7 +690,11 @@ static int is_hex_prefix(const char *s)
 int herd_runs_find(herd_runs *idx, const char *prefix, char id[33], herd_error *err)
 {
     size_t len = strlen(prefix);
-    if (len < MIN_PREFIX || len > 32 || !is_hex_prefix(prefix))
+    if (len < MIN_PREFIX)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "run id prefix '%s' is too short: give at least %d characters",
+                              prefix, MIN_PREFIX);
+    if (len > 32 || !is_hex_prefix(prefix))
         return herd_error_set(err, HERD_ERR_USAGE, "no run '%s'", prefix);
     sqlite3_stmt *st = NULL;
     int count = 0;

@@ -109,7 +109,8 @@ void herd_runs_list_free(herd_run_summary *runs, int n);
 
 /* Resolve a run id or a unique prefix of at least 4 characters into id.
  * Errors (HERD_ERR_USAGE): "no run '<prefix>'", "run prefix '<p>' is
- * ambiguous (<n> runs)", "run prefix '<p>' is shorter than 4 characters". */
+ * ambiguous (<n> runs)", "run id prefix '<p>' is too short: give at least 4
+ * characters". */
 int herd_runs_find(herd_runs *idx, const char *prefix, char id[33], herd_error *err);
 
 /* One run as a JSON object: every run column (id, experiment, name,

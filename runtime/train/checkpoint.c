@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +147,92 @@ int herd_checkpoint_check_dir(const char *dir, herd_error *err)
     close(fd);
     unlink(probe);
     return HERD_OK;
+}
+
+/* ---- the run that owns a folder ---- */
+
+struct herd_checkpoint_lock {
+    int fd;
+    char path[4200];
+};
+
+/* "pid 1234 on node7" of the holder, as it wrote it into the lock file. */
+static void read_holder(int fd, char *holder, size_t size)
+{
+    ssize_t n = pread(fd, holder, size - 1, 0);
+    holder[n > 0 ? n : 0] = '\0';
+    holder[strcspn(holder, "\n")] = '\0';
+}
+
+static int folder_in_use(const char *dir, int fd, herd_error *err)
+{
+    char holder[256];
+    read_holder(fd, holder, sizeof holder);
+    return herd_error_set(err, HERD_ERR_IO,
+                          "checkpoint: %s is in use by another training (%s); give each run its "
+                          "own train.checkpoint_dir, or wait until that one ends",
+                          dir, holder[0] != '\0' ? holder : "its pid is not known");
+}
+
+/* Still the file at path? The holder before us unlinks it on release, so
+ * a lock taken on a file that was just removed protects nothing. */
+static int is_current(int fd, const char *path)
+{
+    struct stat held, now;
+    return fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+           held.st_ino == now.st_ino;
+}
+
+static void write_holder(int fd)
+{
+    char host[256] = "", text[320];
+    gethostname(host, sizeof host - 1);
+    int n = snprintf(text, sizeof text, "pid %d on %s\n", (int)getpid(), host);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n)
+        herd_warn("checkpoint: cannot record this run's pid in its lock file: %s",
+                  strerror(errno));
+}
+
+int herd_checkpoint_lock_dir(const char *dir, herd_checkpoint_lock **out, herd_error *err)
+{
+    herd_checkpoint_lock *lock = herd_calloc(1, sizeof *lock);
+    snprintf(lock->path, sizeof lock->path, "%s/" HERD_CHECKPOINT_LOCK_FILE, dir);
+    *out = NULL;
+    for (;;) {
+        /* no O_TRUNC: a run that finds the folder taken changes nothing in it */
+        lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (lock->fd < 0) {
+            int rc = herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s",
+                                    lock->path, strerror(errno));
+            free(lock);
+            return rc;
+        }
+        if (flock(lock->fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            int rc = e == EWOULDBLOCK ? folder_in_use(dir, lock->fd, err) : HERD_OK;
+            if (e != EWOULDBLOCK)
+                herd_warn("checkpoint: cannot lock %s (%s): another training on this folder "
+                          "would not be noticed", lock->path, strerror(e));
+            close(lock->fd);
+            free(lock);
+            return rc;
+        }
+        if (is_current(lock->fd, lock->path))
+            break;
+        close(lock->fd);
+    }
+    write_holder(lock->fd);
+    *out = lock;
+    return HERD_OK;
+}
+
+void herd_checkpoint_unlock_dir(herd_checkpoint_lock *lock)
+{
+    if (lock == NULL)
+        return;
+    unlink(lock->path);  /* while still held: see is_current */
+    close(lock->fd);
+    free(lock);
 }
 
 int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, char *path,

@@ -67,6 +67,22 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
  * checkpoint. Errors: HERD_ERR_IO naming the folder. Rank 0 only. */
 int herd_checkpoint_check_dir(const char *dir, herd_error *err);
 
+/* The lock file inside a checkpoint folder; it says "pid <pid> on <host>". */
+#define HERD_CHECKPOINT_LOCK_FILE ".herd.lock"
+
+/* The run that writes into a checkpoint folder owns it: an exclusive flock
+ * on dir/.herd.lock, held until herd_checkpoint_unlock_dir or the end of the
+ * process (a crashed run leaves no stale lock). Taken by a run that finds
+ * the folder held, it fails at once, changing nothing in dir:
+ * HERD_ERR_IO naming dir and the holder's pid. On a file system without
+ * locks it warns and returns HERD_OK with *out NULL. *out is new. dir must
+ * exist (herd_checkpoint_check_dir). Rank 0 only. */
+typedef struct herd_checkpoint_lock herd_checkpoint_lock;
+int herd_checkpoint_lock_dir(const char *dir, herd_checkpoint_lock **out, herd_error *err);
+
+/* Release the folder and remove the lock file; safe on NULL. */
+void herd_checkpoint_unlock_dir(herd_checkpoint_lock *lock);
+
 /* A fresh run (not resuming) never overwrites an earlier run's files: the
  * checkpoints (ckpt-*.h5, best.h5) already in dir are moved into
  * dir/previous-<time>/ (created). moved_to receives that folder, or "" when

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,15 @@ static int progress_bar_wanted(void)
     if (wanted >= 0)
         return wanted;
     const char *mode = getenv("HERD_PROGRESS");
-    if (mode != NULL)
+    int known = mode != NULL && (strcmp(mode, "bar") == 0 || strcmp(mode, "lines") == 0);
+    if (known)
         wanted = strcmp(mode, "bar") == 0;
     else
         wanted = isatty(STDOUT_FILENO) && getenv("OMPI_COMM_WORLD_SIZE") == NULL &&
                  getenv("PMI_RANK") == NULL && getenv("SLURM_PROCID") == NULL;
+    if (mode != NULL && !known)  /* called on rank 0 only: one warning */
+        herd_warn("HERD_PROGRESS=%s is not bar or lines; ignored (progress as %s)", mode,
+                  wanted ? "a bar" : "lines");
     return wanted;
 }
 
@@ -201,6 +206,15 @@ int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
     return rc;
 }
 
+void herd_trainer_position_text(int64_t epoch, int64_t step_in_epoch, char *out, size_t size)
+{
+    if (step_in_epoch == 0 && epoch > 0)
+        snprintf(out, size, "end of epoch %lld", (long long)epoch);
+    else
+        snprintf(out, size, "epoch %lld, %lld steps into it", (long long)epoch + 1,
+                 (long long)step_in_epoch);
+}
+
 int herd_trainer_flush_log(herd_trainer *t, herd_error *err)
 {
     if (t->log == NULL)
@@ -211,9 +225,27 @@ int herd_trainer_flush_log(herd_trainer *t, herd_error *err)
     return rc;
 }
 
+/* The main thread and rank 0's watchdog thread (herd_trainer_write_failed_summary)
+ * both write the summary: one at a time, and the main thread's is final. */
+static pthread_mutex_t summary_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Write root as JSON to path; 0 on success, else a warning and 1. */
+static int save_summary(const char *path, const cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    FILE *f = fopen(path, "w");
+    int bad = f == NULL || fprintf(f, "%s\n", text) < 0;
+    if (f != NULL && fclose(f) != 0)
+        bad = 1;
+    if (bad)
+        herd_warn("cannot write summary %s", path);
+    free(text);
+    return bad;
+}
+
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err)
 {
-    const char *path = t->opt->summary_json;
+    const char *path = t->summary_json;  /* NULL: not asked for, or not writable */
     if (t->rank != 0 || path == NULL)
         return;
     cJSON *root = cJSON_CreateObject();
@@ -229,14 +261,49 @@ void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
     for (int i = 0; i < t->n_recorded; i++)
         cJSON_AddNumberToObject(metrics, t->recorded_key[i], t->recorded_value[i]);
-    char *text = cJSON_Print(root);
-    FILE *f = fopen(path, "w");
+    pthread_mutex_lock(&summary_lock);
+    t->summary_written = 1;
+    int bad = save_summary(path, root);
+    pthread_mutex_unlock(&summary_lock);
     herd_error ignored = { 0 };
-    if (f == NULL || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0)
-        herd_warn("cannot write summary %s", path);
-    else if (t->log != NULL)
+    if (!bad && t->log != NULL)
         herd_runlog_log_artifact(t->log, path, "summary", &ignored);
-    free(text);
     cJSON_Delete(root);
+}
+
+void herd_trainer_note_checkpoint(herd_trainer *t)
+{
+    if (t->rank != 0)
+        return;
+    pthread_mutex_lock(&summary_lock);
+    snprintf(t->agreed_checkpoint, sizeof t->agreed_checkpoint, "%s", t->checkpoint);
+    t->agreed_step = t->step;
+    pthread_mutex_unlock(&summary_lock);
+}
+
+/* Runs on rank 0's watchdog thread while the main thread may still train:
+ * it reads only what the main thread no longer changes (run id, config,
+ * start time) and what it hands over under the lock (the agreed checkpoint).
+ * No artifact is logged: the run log's connection is the main thread's. */
+void herd_trainer_write_failed_summary(herd_trainer *t, const char *why)
+{
+    const char *path = t->summary_json;
+    if (t->rank != 0 || path == NULL)
+        return;
+    pthread_mutex_lock(&summary_lock);
+    if (!t->summary_written) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "run_id", t->run_id);
+        cJSON_AddStringToObject(root, "status", HERD_RUN_FAILED);
+        cJSON_AddStringToObject(root, "checkpoint", t->agreed_checkpoint);
+        cJSON_AddStringToObject(root, "track_db", t->cfg->track.db);
+        cJSON_AddNumberToObject(root, "steps", (double)t->agreed_step);
+        cJSON_AddNumberToObject(root, "train_seconds", herd_now() - t->started);
+        cJSON_AddStringToObject(root, "error", why);
+        cJSON_AddObjectToObject(root, "metrics");
+        save_summary(path, root);
+        cJSON_Delete(root);
+    }
+    pthread_mutex_unlock(&summary_lock);
 }
 

@@ -8,6 +8,7 @@
  */
 #include "train/trainer.h"
 #include "core/log.h"
+#include "eval/metrics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,19 +17,23 @@
 
 /* Runs on rank 0's watchdog thread: the job may be killed any moment now
  * (a lost rank, a stalled collective), so record the run as FAILED through a
- * connection of its own. A run that then stops cleanly overwrites this with
- * PREEMPTED or FINISHED. */
+ * connection of its own, and write a FAILED summary. A run that then stops
+ * cleanly overwrites both with PREEMPTED or FINISHED. */
 static void on_trouble(void *ctx, const char *why)
 {
     herd_trainer *t = ctx;
     herd_error err = { 0 };
+    int timed_out = strncmp(why, "comm: ", 6) == 0;  /* the watchdog's own error */
+    char error[512];
+    snprintf(error, sizeof error, "%s%s%s", timed_out ? "" : "train: ", why,
+             timed_out ? "" : ": another rank is gone (killed or lost), or the job is being ended");
+    herd_trainer_write_failed_summary(t, error);
     if (t->run_file[0] == '\0')
         return;
     if (herd_runlog_mark_status(t->run_file, t->run_id, HERD_RUN_FAILED, &err) != HERD_OK)
         herd_warn("cannot mark run %s FAILED: %s", t->run_id, err.msg);
     else
-        herd_warn("run %s marked FAILED (%s)", t->run_id,
-                  strncmp(why, "comm: ", 6) == 0 ? "collective timed out" : why);
+        herd_warn("run %s marked FAILED (%s)", t->run_id, timed_out ? "collective timed out" : why);
 }
 
 /* HERD_TEST_STALL_RANK=r HERD_TEST_STALL_AT_STEP=s: rank r stops taking
@@ -43,15 +48,36 @@ static void read_test_hooks(herd_trainer *t)
     }
 }
 
-static int check_keep_best(const herd_trainer *t, herd_error *err)
+/* Is key val/<a metric of the task>? allowed receives "val/accuracy, ...". */
+static int is_validation_metric(int task, const char *key, char *allowed, size_t size)
+{
+    const char *const *names = herd_eval_metric_names(task);
+    int found = 0;
+    size_t used = 0;
+    allowed[0] = '\0';
+    for (int i = 0; names[i] != NULL && used < size; i++) {
+        found |= strncmp(key, "val/", 4) == 0 && strcmp(key + 4, names[i]) == 0;
+        used += (size_t)snprintf(allowed + used, size - used, "%sval/%s", i ? ", " : "", names[i]);
+    }
+    return found;
+}
+
+int herd_trainer_check_keep_best(const herd_trainer *t, herd_error *err)
 {
     const char *key = t->cfg->train.keep_best;
+    int task = herd_dataset_get_info(t->train_ds)->task;
+    char allowed[256];
     if (key[0] == '\0')
         return HERD_OK;
+    int known = is_validation_metric(task, key, allowed, sizeof allowed);
     if (strncmp(key, "val/", 4) != 0 || key[4] == '\0')
         return herd_error_set(err, HERD_ERR_USAGE,
                               "train.keep_best: '%s' is not a validation metric; use val/<metric>, "
-                              "e.g. val/accuracy or val/log_loss", key);
+                              "one of %s", key, allowed);
+    if (!known)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "train.keep_best: '%s' is not a validation metric of a %s task; "
+                              "use one of %s", key, herd_task_name(task), allowed);
     if (t->n_val == 0)
         return herd_error_set(err, HERD_ERR_USAGE,
                               "train.keep_best: %s needs validation rows (data.val or "
@@ -61,9 +87,7 @@ static int check_keep_best(const herd_trainer *t, herd_error *err)
 
 int herd_trainer_watch(herd_trainer *t, herd_error *err)
 {
-    int rc = check_keep_best(t, err);
-    if (herd_comm_agree(t->comm, err) != HERD_OK)
-        return err->code;
+    int rc;
     read_test_hooks(t);
     if (t->rank == 0 && t->log != NULL)
         snprintf(t->run_file, sizeof t->run_file, "%s", herd_runlog_file(t->log));
@@ -104,4 +128,34 @@ int herd_trainer_restore_progress(herd_trainer *t, herd_error *err)
         t->best_step = ck->best_step;
     }
     return check_rank_count(t, ck, err);
+}
+
+/* Line by line, canonical texts list the same keys in the same order. */
+static void append_changed_keys(const char *a, const char *b, char *keys, size_t size)
+{
+    size_t used = 0;
+    while (*a != '\0' && *b != '\0' && used < size) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || memcmp(a, b, la) != 0)
+            used += (size_t)snprintf(keys + used, size - used, "%s%.*s", used ? ", " : "",
+                                     (int)strcspn(a, ":"), a);
+        a += la + (a[la] == '\n');
+        b += lb + (b[lb] == '\n');
+    }
+}
+
+void herd_trainer_config_changes(const herd_trainer *t, char *keys, size_t size)
+{
+    const herd_checkpoint *ck = t->resume_from;
+    herd_config *then = NULL;
+    herd_error why = { 0 };
+    keys[0] = '\0';
+    if (ck->config == NULL || ck->config[0] == '\0')
+        return;  /* an old checkpoint without its config: nothing to compare */
+    /* read back and written again, so a change in how herd writes a value is no change */
+    if (herd_config_from_canonical(ck->config, &then, &why) != HERD_OK)
+        snprintf(keys, size, "its config cannot be read: %s", why.msg);
+    else
+        append_changed_keys(then->canonical, t->cfg->canonical, keys, size);
+    herd_config_free(then);
 }

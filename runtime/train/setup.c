@@ -9,9 +9,13 @@
 #include "core/mem.h"
 #include "core/timer.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int open_data(herd_trainer *t, herd_error *err)
 {
@@ -91,6 +95,41 @@ static int load_shards(herd_trainer *t, herd_error *err)
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
+/* "run <id>" of the checkpoint, or "the run" when it was not tracked. */
+static void checkpoint_run(const herd_checkpoint *ck, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s", ck->run_id[0] != '\0' ? "run " : "the run", ck->run_id);
+}
+
+/* What resuming from the checkpoint at path means; every rank holds the
+ * checkpoint and decides the same. Its run finished train.epochs already:
+ * nothing to train (said once the checkpoint is known to fit this job's
+ * data and model: nothing_to_train). Its config differs from this job's:
+ * training goes on as a new run whose parent is the checkpoint's run, so the
+ * old run's record (config, params, command) stays what that run trained
+ * with. Otherwise the same run goes on (a preempted or failed job started
+ * again). */
+static void plan_resume(herd_trainer *t, const char *path)
+{
+    const herd_checkpoint *ck = t->resume_from;
+    char run[48], where[96], changed[1024];
+    checkpoint_run(ck, run, sizeof run);
+    snprintf(t->resume_path, sizeof t->resume_path, "%s", path);
+    if (ck->epoch >= t->cfg->train.epochs) {
+        t->nothing_to_train = 1;
+        return;
+    }
+    herd_trainer_config_changes(t, changed, sizeof changed);
+    t->resume_as_new_run = changed[0] != '\0';
+    herd_trainer_position_text(ck->epoch, ck->step_in_epoch, where, sizeof where);
+    if (t->rank != 0)
+        return;
+    herd_info("resuming from %s after step %lld (%s)", path, (long long)ck->step, where);
+    if (t->resume_as_new_run)
+        herd_info("resume: the config differs from the one %s recorded (%s): training goes on "
+                  "as a new run with that run as its parent", run, changed);
+}
+
 static int read_resume(herd_trainer *t, herd_error *err)
 {
     const char *resume = t->opt->resume;
@@ -120,8 +159,7 @@ static int read_resume(herd_trainer *t, herd_error *err)
     }
     rc = herd_checkpoint_read(path, &t->resume_from, err);
     if (rc == HERD_OK)
-        herd_info("resuming from %s (epoch %lld, step %lld)", path,
-                  (long long)t->resume_from->epoch, (long long)t->resume_from->step);
+        plan_resume(t, path);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
@@ -197,7 +235,8 @@ static int restore_state(herd_trainer *t, herd_error *err)
     t->step = ck->step;
     t->epoch = ck->epoch;
     t->step_in_epoch = ck->step_in_epoch;
-    snprintf(t->run_id, sizeof t->run_id, "%s", ck->run_id);
+    if (!t->resume_as_new_run)
+        snprintf(t->run_id, sizeof t->run_id, "%s", ck->run_id);
     return herd_trainer_restore_progress(t, err);
 }
 
@@ -233,6 +272,29 @@ static void log_param(const char *key, const char *value, void *ctx)
     herd_runlog_log_param(t->log, key, value, &ignored);
 }
 
+/* The parent of this run: --parent, else the run a changed-config resume
+ * goes on from. */
+static const char *parent_run(const herd_trainer *t)
+{
+    if (t->opt->parent_id != NULL)
+        return t->opt->parent_id;
+    if (t->resume_as_new_run && t->resume_from->run_id[0] != '\0')
+        return t->resume_from->run_id;
+    return NULL;
+}
+
+/* A run that went on from another run's checkpoint says where it started
+ * (herd runs reproduce cannot redo that from scratch). */
+static void tag_resume(herd_trainer *t, herd_error *err)
+{
+    char step[32];
+    if (!t->resume_as_new_run)
+        return;
+    snprintf(step, sizeof step, "%lld", (long long)t->resume_from->step);
+    herd_runlog_set_tag(t->log, "resume.checkpoint", t->resume_path, err);
+    herd_runlog_set_tag(t->log, "resume.step", step, err);
+}
+
 static int begin_run_log(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
@@ -247,7 +309,7 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
     herd_run_info info = {
         .experiment = cfg->experiment, .name = cfg->run_name,
         .run_id = t->run_id[0] ? t->run_id : NULL, .command = t->opt->command,
-        .parent_id = t->opt->parent_id,
+        .parent_id = parent_run(t),
         .world_size = t->size, .hosts = hosts, .config_text = cfg->canonical,
         .config_sha256 = cfg->sha256,
         .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
@@ -259,21 +321,74 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
         snprintf(t->run_id, sizeof t->run_id, "%s", herd_runlog_id(t->log));
         herd_config_each(cfg, log_param, t);
         herd_runlog_set_tag(t->log, "cpuset.rank0", t->topo.cpuset, err);
+        tag_resume(t, err);
     }
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
-/* An unwritable checkpoint folder fails now, not after the first epoch. */
-static int check_checkpoint_dir(herd_trainer *t, herd_error *err)
+/* The checkpoint folder is this run's alone until it ends: a second
+ * training on it fails here, before reading or moving anything in it. An
+ * unwritable folder fails now too, not after the first epoch. */
+static int own_checkpoint_dir(herd_trainer *t, herd_error *err)
 {
+    const char *dir = t->cfg->train.checkpoint_dir;
+    if (t->rank == 0 && herd_checkpoint_check_dir(dir, err) == HERD_OK)
+        herd_checkpoint_lock_dir(dir, &t->dir_lock, err);
+    return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
+/* The resumed checkpoint's run finished train.epochs: say so, and leave
+ * the experiment log alone. The summary names that checkpoint. */
+static int nothing_to_train(herd_trainer *t)
+{
+    char run[48];
+    checkpoint_run(t->resume_from, run, sizeof run);
+    snprintf(t->checkpoint, sizeof t->checkpoint, "%s", t->resume_path);
     if (t->rank == 0)
-        herd_checkpoint_check_dir(t->cfg->train.checkpoint_dir, err);
+        herd_info("nothing to train: %s already finished all its %lld epochs (checkpoint %s); "
+                  "raise train.epochs to train on", run, (long long)t->resume_from->epoch,
+                  t->resume_path);
+    return HERD_OK;
+}
+
+/* --summary-json is written when the job ends: a path that cannot be
+ * written (no such folder, not writable, a folder itself) fails now, before
+ * anything is trained or logged. */
+static int check_summary_path(herd_trainer *t, herd_error *err)
+{
+    const char *path = t->opt->summary_json;
+    struct stat st;
+    if (t->rank == 0 && path != NULL) {
+        char *copy = herd_strdup(path);
+        const char *folder = dirname(copy);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            herd_error_set(err, HERD_ERR_IO, "--summary-json: %s is a folder", path);
+        else if (access(folder, W_OK | X_OK) != 0)
+            herd_error_set(err, HERD_ERR_IO, "--summary-json: cannot write %s: %s: %s", path,
+                           folder, strerror(errno));
+        free(copy);
+    }
+    if (herd_comm_agree(t->comm, err) != HERD_OK)
+        return err->code;
+    t->summary_json = path;
+    return HERD_OK;
+}
+
+/* train.keep_best names a metric this run logs: checked before the run
+ * starts (resilience.c). */
+static int check_keep_best(herd_trainer *t, herd_error *err)
+{
+    herd_trainer_check_keep_best(t, err);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
 int herd_trainer_setup(herd_trainer *t, herd_error *err)
 {
-    int rc = herd_topo_setup(t->comm, &t->topo, err);
+    int rc = check_summary_path(t, err);
+    if (rc == HERD_OK)
+        rc = herd_topo_setup(t->comm, &t->topo, err);
+    if (rc == HERD_OK)
+        rc = own_checkpoint_dir(t, err);
     if (rc == HERD_OK)
         rc = open_data(t, err);
     double t0 = herd_now();
@@ -281,22 +396,26 @@ int herd_trainer_setup(herd_trainer *t, herd_error *err)
         rc = load_shards(t, err);
     t->load_time = herd_now() - t0;
     if (rc == HERD_OK)
+        rc = check_keep_best(t, err);
+    if (rc == HERD_OK)
         rc = read_resume(t, err);
     if (rc == HERD_OK)
         rc = prepare_features(t, err);
     if (rc == HERD_OK)
         rc = build_model(t, err);
-    if (rc == HERD_OK)
-        rc = check_checkpoint_dir(t, err);
+    if (rc == HERD_OK && t->nothing_to_train)
+        return nothing_to_train(t);
     if (rc == HERD_OK)
         rc = begin_run_log(t, err);
     if (rc == HERD_OK)
         rc = herd_trainer_record_provenance(t, err);
     if (rc == HERD_OK)
-        herd_info("run %s: %lld train / %lld val / %lld test rows, %zu parameters, "
+        herd_info("%s%s%s: %lld train / %lld val / %lld test rows, %zu parameters, "
                   "%d ranks x %d threads, %lld steps per epoch",
-                  t->run_id, (long long)t->n_train, (long long)t->n_val, (long long)t->n_test,
-                  t->model->n_params, t->size, t->topo.threads, (long long)t->steps_per_epoch);
+                  t->run_id[0] != '\0' ? "run " : "training", t->run_id,
+                  t->cfg->track.enabled ? "" : " (tracking off)", (long long)t->n_train,
+                  (long long)t->n_val, (long long)t->n_test, t->model->n_params, t->size,
+                  t->topo.threads, (long long)t->steps_per_epoch);
     return rc;
 }
 
@@ -317,5 +436,6 @@ void herd_trainer_teardown(herd_trainer *t)
     herd_dataset_close(t->test_ds);
     herd_dataset_close(t->val_ds);
     herd_dataset_close(t->train_ds);
+    herd_checkpoint_unlock_dir(t->dir_lock);
 }
 

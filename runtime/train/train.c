@@ -10,7 +10,7 @@
  * Fault tolerance: checkpoints every train.checkpoint_every epochs and
  * train.checkpoint_every_steps steps (the newest train.keep_checkpoints kept,
  * the best by train.keep_best linked as best.h5). A stop signal (SIGUSR1,
- * SIGUSR2, SIGTERM; core/stop.h) is agreed on every STOP_CHECK_EVERY steps,
+ * SIGUSR2, SIGTERM, SIGINT; core/stop.h) is agreed on every STOP_CHECK_EVERY steps,
  * so all ranks stop after the same step, checkpoint, and return
  * HERD_EXIT_PREEMPTED. A non-finite gradient stops training naming the step,
  * or with train.on_nonfinite: skip the step is skipped and counted.
@@ -20,6 +20,7 @@
 #include "core/mem.h"
 #include "core/stop.h"
 #include "core/timer.h"
+#include "eval/checks.h"
 #include "eval/evaluate.h"
 
 #include <math.h>
@@ -84,19 +85,11 @@ static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
         }
     }
     int rc = agree_watched(t, "checkpoint agreement", err);
-    if (rc == HERD_OK)
+    if (rc == HERD_OK) {
         t->saved_step = t->step;
+        herd_trainer_note_checkpoint(t);
+    }
     return rc;
-}
-
-/* Lower is better for losses and errors, higher for everything else. */
-static int lower_is_better(const char *metric)
-{
-    static const char *const lower[] = { "loss", "error", "mse", "mae", "ece", "mce", "brier" };
-    for (size_t i = 0; i < sizeof lower / sizeof lower[0]; i++)
-        if (strstr(metric, lower[i]) != NULL)
-            return 1;
-    return 0;
 }
 
 /* After a validation pass: is this the best train.keep_best value so far?
@@ -115,7 +108,7 @@ static int judge_best(herd_trainer *t, int *best, herd_error *err)
                               "train.keep_best: '%s' is not a validation metric of this run "
                               "(see the val/ metrics in docs/cli.md)", key);
     double v = t->recorded_value[i];
-    int lower = lower_is_better(key);
+    int lower = herd_eval_lower_is_better(key);
     if (isfinite(v) && (t->best_step < 0 || (lower ? v < t->best_value : v > t->best_value))) {
         t->best_value = v;
         t->best_step = t->step;
@@ -377,14 +370,16 @@ static void maybe_stall(const herd_trainer *t)
  * HERD_EXIT_PREEMPTED. COLLECTIVE. */
 static int preempt(herd_trainer *t, herd_error *err)
 {
+    char where[96];
     int rc = save_checkpoint(t, 0, err);
     if (rc != HERD_OK)
         return rc;
+    herd_trainer_position_text(t->epoch, t->step_in_epoch, where, sizeof where);
     return herd_error_set(err, HERD_EXIT_PREEMPTED,
-                          "train: stopped by %s after step %lld (epoch %lld, %lld steps into it); "
+                          "train: stopped by %s after step %lld (%s); "
                           "checkpoint %s; continue with --resume auto",
-                          herd_stop_signal_name(t->stop_signal), (long long)t->step,
-                          (long long)t->epoch + 1, (long long)t->step_in_epoch, t->checkpoint);
+                          herd_stop_signal_name(t->stop_signal), (long long)t->step, where,
+                          t->checkpoint);
 }
 
 /* Every rank applies the same update to the same reduced gradient, so the
@@ -447,6 +442,18 @@ static int train_loop(herd_trainer *t, herd_error *err)
     return rc;
 }
 
+/* The last line of a job that trained. Rank 0. */
+static void announce_finish(const herd_trainer *t)
+{
+    const char *id = t->run_id;
+    if (t->cfg->track.enabled)
+        herd_info("run %s finished: checkpoint %s, logged in %s", id, t->checkpoint,
+                  t->cfg->track.db);
+    else
+        herd_info("%s%s finished: checkpoint %s (tracking off)",
+                  id[0] != '\0' ? "run " : "training", id, t->checkpoint);
+}
+
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,
                herd_error *err)
 {
@@ -456,11 +463,13 @@ int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options
     t.size = herd_comm_size(comm);
     herd_stop_watch_signals();
     int rc = herd_trainer_setup(&t, err);
-    if (rc == HERD_OK)
+    int training = rc == HERD_OK && !t.nothing_to_train;  /* else: the log stays untouched */
+    if (training)
         rc = herd_trainer_watch(&t, err);
-    if (rc == HERD_OK)
+    if (training && rc == HERD_OK)
         rc = train_loop(&t, err);
-    if (rc == HERD_OK)  /* the config's eval: section, on data.test (runtime/eval/evaluate.h) */
+    /* the config's eval: section, on data.test (runtime/eval/evaluate.h) */
+    if (training && rc == HERD_OK && !opt->skip_eval)
         rc = herd_evaluate_after_training(comm, cfg, t.checkpoint, t.log, herd_now() - t.started, err);
     const char *status = rc == HERD_OK ? HERD_RUN_FINISHED
                          : rc == HERD_EXIT_PREEMPTED ? HERD_RUN_PREEMPTED : HERD_RUN_FAILED;
@@ -468,10 +477,8 @@ int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options
     herd_error end_err = { 0 };
     if (herd_runlog_end(t.log, status, &end_err) != HERD_OK && rc == HERD_OK)
         rc = herd_error_set(err, end_err.code, "%s", end_err.msg);
-    if (rc == HERD_OK && t.rank == 0) {
-        herd_info("run %s finished: checkpoint %s, logged in %s", t.run_id, t.checkpoint,
-                  cfg->track.enabled ? cfg->track.db : "(tracking off)");
-    }
+    if (training && rc == HERD_OK && t.rank == 0)
+        announce_finish(&t);
     herd_trainer_teardown(&t);
     return rc;
 }

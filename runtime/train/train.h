@@ -10,7 +10,7 @@
  * and at the end, and a test evaluation last.
  * Rank 0 writes the experiment log and checkpoints. Errors seen by any rank
  * are agreed on (herd_comm_agree) so all ranks return the same error.
- * SIGUSR1/SIGUSR2/SIGTERM stop every rank after the same step with a
+ * SIGUSR1/SIGUSR2/SIGTERM/SIGINT stop every rank after the same step with a
  * checkpoint: herd_train then returns HERD_EXIT_PREEMPTED (run PREEMPTED).
  */
 #ifndef HERD_TRAIN_H
@@ -25,6 +25,8 @@ typedef struct herd_train_options {
     const char *summary_json;  /* NULL, or where rank 0 writes the summary */
     const char *command;       /* the command line, for the record */
     const char *parent_id;     /* NULL, or the run this one derives from (runs reproduce) */
+    int skip_eval;             /* 1: do not run the config's eval: section at the end
+                                * (the learning curve trains without data.test) */
 } herd_train_options;
 
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,

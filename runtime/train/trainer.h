@@ -50,6 +50,11 @@ typedef struct herd_trainer {
     int64_t step, epoch, step_in_epoch;   /* position: next step to run */
     herd_checkpoint *resume_from;
     int dir_claimed;                      /* earlier runs' checkpoints set aside */
+    int nothing_to_train;                 /* resumed a run that finished train.epochs */
+    int resume_as_new_run;                /* resumed with another config: a child run */
+    char resume_path[4200];               /* the checkpoint resumed from */
+    const char *summary_json;             /* --summary-json, once checked writable */
+    herd_checkpoint_lock *dir_lock;       /* rank 0: this run owns checkpoint_dir */
 
     /* fault tolerance (train.c): scheduled and best checkpoints, stops, divergence */
     int64_t saved_step;                   /* step of the last checkpoint written; -1 none */
@@ -60,6 +65,11 @@ typedef struct herd_trainer {
     int reducing;                         /* inside this step's gradient allreduce (watchdog) */
     int64_t stall_rank, stall_step;       /* test hook HERD_TEST_STALL_RANK/_AT_STEP; -1 off */
     char run_file[4200];                  /* rank 0: the run's SQLite file (watchdog hook) */
+    /* rank 0, for the summary the watchdog thread writes when the job is being
+     * ended (report.c); guarded by the summary lock there */
+    char agreed_checkpoint[4200];         /* the last checkpoint every rank agreed on */
+    int64_t agreed_step;                  /* its step */
+    int summary_written;                  /* the main thread wrote the summary: final */
 
     herd_runlog *log;                     /* rank 0 only */
     char run_id[33];
@@ -87,12 +97,20 @@ typedef struct herd_trainer {
 int herd_trainer_setup(herd_trainer *t, herd_error *err);      /* COLLECTIVE */
 void herd_trainer_teardown(herd_trainer *t);
 /* resilience.c */
-/* Check train.keep_best, read the test hooks, start the collective watchdog
- * (comm.timeout_s; rank 0's hook marks the run FAILED). COLLECTIVE. */
+/* Read the test hooks, start the collective watchdog (comm.timeout_s;
+ * rank 0's hook marks the run FAILED). COLLECTIVE. */
 int herd_trainer_watch(herd_trainer *t, herd_error *err);
 /* After restore_state: skipped steps, best so far, and the checks and
  * adjustments for resuming on a different number of ranks. */
 int herd_trainer_restore_progress(herd_trainer *t, herd_error *err);
+/* The keys whose values differ between the resumed checkpoint's config and
+ * this job's, as "optim.lr, train.epochs" into keys ("" when none; all keys
+ * when the checkpoint's config cannot be read). */
+void herd_trainer_config_changes(const herd_trainer *t, char *keys, size_t size);
+/* Check train.keep_best against the validation metrics this run will log
+ * (its task; val/ metrics only with validation rows). Every rank decides
+ * the same; callers agree. */
+int herd_trainer_check_keep_best(const herd_trainer *t, herd_error *err);
 
 /* report.c */
 /* Remember a metric's latest value; rank 0 also writes it to the run log. */
@@ -102,10 +120,21 @@ int herd_trainer_log_training(herd_trainer *t, herd_error *err);
 /* Evaluate rows (this rank's shard of total) and log <prefix>/<metric>. COLLECTIVE. */
 int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
                           const char *prefix, herd_error *err);
+/* Where training stands, as the stop and resume messages say it: "epoch 2,
+ * 61 steps into it" (epochs counted from 1, as the "epoch N:" lines), or
+ * "end of epoch 2" between epochs. epoch is the number of finished epochs. */
+void herd_trainer_position_text(int64_t epoch, int64_t step_in_epoch, char *out, size_t size);
 /* Write rank 0's buffered metrics now (end of epoch), counted as logging time. */
 int herd_trainer_flush_log(herd_trainer *t, herd_error *err);
 /* Rank 0 writes the summary JSON when asked for. */
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err);
+/* After a checkpoint every rank agreed on: remember it for the summary below. Rank 0. */
+void herd_trainer_note_checkpoint(herd_trainer *t);
+/* Rank 0's watchdog thread, when the job may be killed any moment (a rank
+ * lost, a collective stalled): write a FAILED summary with error why, the
+ * last agreed checkpoint and no metrics, unless the main thread wrote the
+ * summary already (it overwrites this one if it gets to the end). */
+void herd_trainer_write_failed_summary(herd_trainer *t, const char *why);
 
 /* provenance.c */
 /* The run record beyond the run row: per-rank bindings, CPU model,

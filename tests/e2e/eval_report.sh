@@ -62,5 +62,23 @@ check "learning curve charts rendered" grep -q "<figcaption>Metric vs training r
 check "learning curve has train and validation lines" test "$(grep -o '<polyline' lcdom.html | wc -l)" -ge 3
 expect_exit 2 "fractions must increase" "$HERD" eval learning-curve cfg.yaml --fractions 0.5,0.2
 expect_exit 2 "needs validation rows" "$HERD" eval learning-curve cfg.yaml data.train=test\<b\>\&x.h5 --fractions 0.5,1
+# the learning curve trains without data.test and without the eval: section, so it
+# does not warn that the section evaluated nothing
+check "learning curve: no eval-section warning" bash -c '! grep -q "nothing evaluated" lc1.log lc2.log'
+# --metric is checked against the task's metrics before anything is trained
+expect_exit 2 "unknown --metric" "$HERD" eval learning-curve cfg.yaml --fractions 0.3 --metric nope
+check "unknown --metric: one error line naming the metrics" grep -qx \
+  "herd: error: eval learning-curve: --metric 'nope' is not a metric of a binary task; use one of accuracy, log_loss, roc_auc" last.err
+check "unknown --metric: one line on stderr" test "$(wc -l < last.err)" -eq 1
+check "unknown --metric: nothing trained" test ! -e ckpt/learning-curve/f0.3
+# an output in a folder that does not exist: the error names the path given
+expect_exit 4 "--html into a missing folder" "$HERD" eval "$ck" --data 'test<b>&x.h5' cfg.yaml \
+  eval.store=false --html missing/r.html
+check "--html error names the path given" \
+  grep -qx "herd: error: eval: cannot create missing/r.html: No such file or directory" last.err
+expect_exit 4 "learning-curve --json into a missing folder" "$HERD" eval learning-curve cfg.yaml \
+  --fractions 1 --json missing/lc.json
+check "learning-curve --json error names the path given" grep -qx \
+  "herd: error: eval learning-curve: cannot create missing/lc.json: No such file or directory" last.err
 
 finish

@@ -89,4 +89,31 @@ expect_exit 2 "-o required" "$HERD" runs export "$A" --format csv
 : > afile
 expect_exit 4 "unwritable output" "$HERD" runs export "$A" --format mlflow -o afile/sub
 
+# --- MLflow: a run with system metrics, whose keys are "/"-prefixes of each
+# other (system/cpu_utilization_percentage and .../max): MLflow keeps a key at
+# metrics/<key>, so the longer key's "/" after the shorter one is written as "_"
+write_config sys.yaml "system metrics" data.h5
+D=$(train d sys.yaml track.system_every_s=0.001)
+"$HERD" runs metrics "$D" --json > d.keys.json
+check "system metrics recorded" jqe 'has("system/cpu_utilization_percentage") and
+  has("system/cpu_utilization_percentage/max")' d.keys.json
+check "export of a run with system metrics" "$HERD" runs export "$D" --format mlflow -o sysruns
+rd=sysruns/1/$D/metrics
+# key -> its file under metrics/
+for pair in system/cpu_utilization_percentage:system/cpu_utilization_percentage \
+            system/cpu_utilization_percentage/max:system/cpu_utilization_percentage_max \
+            system/process_rss_megabytes:system/process_rss_megabytes \
+            system/process_rss_megabytes/max:system/process_rss_megabytes_max \
+            system/straggler_ms:system/straggler_ms train/loss:train/loss; do
+  key=${pair%%:*} file=${pair##*:}
+  check "$key in metrics/$file" test -f "$rd/$file"
+  "$HERD" runs metrics "$D" "$key" --json | jq -r '.[] | "\(.step) \(.value)"' > want.txt
+  awk '{ print $3, $2 }' "$rd/$file" 2>/dev/null > got.txt || true
+  check "$key: steps and values" awk 'NR == FNR { w[FNR] = $0; n = FNR; next }
+    { split(w[FNR], x, " "); if ($1 != x[1] || ($2 - x[2]) > 1e-9 || (x[2] - $2) > 1e-9) bad = 1 }
+    END { exit bad || FNR != n || n == 0 }' want.txt got.txt
+done
+check "one file per metric key" test "$(find "$rd" -type f | wc -l)" -eq "$(jq length d.keys.json)"
+check "nothing left beside the run" test "$(ls -A sysruns/1 | sort | tr '\n' ' ')" = "$D meta.yaml "
+
 finish

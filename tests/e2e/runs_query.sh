@@ -64,6 +64,19 @@ check "compare json: model.type differs" test "$(jq -c '.params["model.type"]' c
 check "compare json: equal params left out" jqe '.params | has("seed") | not' cmp.json
 check "compare json: metrics" jqe '.metrics["val/accuracy"] | length == 3' cmp.json
 expect_exit 2 "compare needs two runs" "$HERD" runs compare "$A"
+check "usage error in one line" test "$(wc -l < last.err)" -eq 1
+check "usage error points at --help" \
+  grep -qx "herd: error: runs: needs more run ids: compare (see herd runs --help)" last.err
+expect_exit 2 "unknown option" "$HERD" runs list --colour
+check "unknown option in one line" test "$(wc -l < last.err)" -eq 1
+
+# show: by prefix; a prefix too short to be used says how long it must be
+if [ "${B:0:4}" != "${A:0:4}" ] && [ "${C:0:4}" != "${A:0:4}" ]; then
+  check "show by a 4-character prefix" test "$("$HERD" runs show "${A:0:4}" --json | jq -r .id)" = "$A"
+fi
+expect_exit 2 "show by a 3-character prefix" "$HERD" runs show "${A:0:3}"
+check "too-short prefix names the minimum" grep -qx \
+  "herd: error: runs show: run id prefix '${A:0:3}' is too short: give at least 4 characters" last.err
 
 # best
 best_max=$(jq -r 'max_by(.metrics["val/accuracy"]) | .id' all.json)
@@ -76,6 +89,9 @@ check "best defaults to min for a loss" test "$("$HERD" runs best --metric train
 check "best --experiment" test "$("$HERD" runs best --metric val/accuracy --experiment exB --json | jq -r .id)" = "$C"
 "$HERD" runs best --metric val/accuracy > best.txt
 check "best text" grep -q "^$best_max  val/accuracy = .* (max of 3 runs)" best.txt
+"$HERD" runs --help | sed -n '/^  best /,/^  metrics /p' | tr -s ' \n' ' ' > best_help.txt
+check "help names every suffix best minimises" \
+  grep -q "_ms or _seconds; mse, rmse, mae, mape, brier, ece, mce, ...), else --max" best_help.txt
 expect_exit 2 "best of a missing metric" "$HERD" runs best --metric nope/none
 expect_exit 2 "best needs --metric" "$HERD" runs best
 

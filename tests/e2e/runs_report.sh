@@ -66,7 +66,19 @@ for id in "$a" "$b"; do
     test "$(jq -r '.artifacts[] | select(.kind == "report") | .sha256' show.json)" = "$sha"
 done
 
+# a report written from another folder is recorded by its absolute path
+mkdir elsewhere
+(cd elsewhere && "$HERD" runs report "$a" --db "$TEST_TMP/runs/herd.db" -o r2.html > /dev/null)
+"$HERD" runs show "$a" --db runs/herd.db --json > show.json
+want=$(realpath elsewhere/r2.html)
+check "report path recorded absolute ($want)" \
+  jq -e --arg p "$want" 'any(.artifacts[]; .kind == "report" and .path == $p)' show.json
+check "no relative report path" jq -e 'all(.artifacts[]; .kind != "report" or (.path | startswith("/")))' show.json
+
 expect_exit 2 "report without -o" "$HERD" runs report "$a" --db runs/herd.db
+check "report without -o: one error line" test "$(wc -l < last.err)" -eq 1
+check "report without -o: says what is missing" \
+  grep -qx "herd: error: runs report: -o REPORT.html is required" last.err
 expect_exit 2 "report of an unknown run" "$HERD" runs report ffffffff --db runs/herd.db -o x.html
 expect_exit 4 "report to an unwritable path" "$HERD" runs report "$a" --db runs/herd.db -o /nonexistent/dir/r.html
 check "a failed report leaves no file" test ! -e x.html

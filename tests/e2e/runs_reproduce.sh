@@ -72,6 +72,13 @@ sqlite3 "$TEST_TMP/runs/herd.db.d/$A.sqlite" "UPDATE run SET world_size = 2"
 "$HERD" runs reproduce "$A" --dry-run -- --oversubscribe > dry2.txt
 check "2 ranks: launcher -np 2 + launcher args" grep -q "^$MPIEXEC -np 2 --oversubscribe $HERD train " dry2.txt
 rm -f "$(awk '{print $7}' dry2.txt)"
+# a launcher that cannot be started: one error line, exit 4, nothing left behind
+expect_exit 4 "reproduce with a missing launcher" \
+  env MPIEXEC="$TEST_TMP/no-such-mpirun" "$HERD" runs reproduce "$A" -- --oversubscribe
+check "missing launcher: one error line" test "$(grep -c '^herd: error:' last.err)" -eq 1
+check "missing launcher: says which" \
+  grep -qx "herd: error: runs reproduce: cannot start $TEST_TMP/no-such-mpirun: No such file or directory" last.err
+check "missing launcher: temporary config removed" bash -c "! ls /tmp/herd-reproduce-${A:0:8}-* 2>/dev/null"
 expect_exit 2 "reproduce an unknown run" "$HERD" runs reproduce 0000ffff
 
 finish

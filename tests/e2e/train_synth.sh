@@ -55,10 +55,13 @@ check "same config, seed and ranks: identical predictions" cmp -s p2.csv p2b.csv
 check "hdf5 predictions" h5dump -H -d /probabilities p2.h5 >/dev/null
 
 # resume: 1 epoch, then --resume auto to 4 epochs == 4 epochs straight (constant lr)
-run_ranks 2 train cfg.yaml train.checkpoint_dir=ckptr train.epochs=1 > /dev/null
+run_ranks 2 train cfg.yaml train.checkpoint_dir=ckptr train.epochs=1 --summary-json s1.json > /dev/null
 run_ranks 2 train cfg.yaml train.checkpoint_dir=ckptr --resume auto --summary-json sr.json > resume.log
-check "resume says where it resumed from" grep -q "resuming from" resume.log
-check "resumed run keeps its run id" test "$(json sr.json .run_id)" != ""
+check "resume says where it resumed from" grep -q "resuming from ckptr/.* after step [0-9]* (end of epoch 1)" resume.log
+# train.epochs differs from the 1-epoch run's config: a new run, the 1-epoch run its parent
+check "more epochs: a new run" test "$(json sr.json .run_id)" != "$(json s1.json .run_id)"
+check "more epochs: the first run is its parent" \
+  test "$("$HERD" runs show "$(json sr.json .run_id)" --db runs/herd.db --json | jq -r .parent_id)" = "$(json s1.json .run_id)"
 "$HERD" predict "$(json sr.json .checkpoint)" --data synth.h5 -o pr.csv > /dev/null
 check "stop at epoch 1 + resume == straight run (bitwise)" cmp -s p2.csv pr.csv
 

@@ -3,7 +3,8 @@
 # SIGTERM to every rank (as Slurm delivers it), each mid-run: every rank
 # stops after the same step, a checkpoint is on disk, the run is PREEMPTED,
 # the job exits with code 5 within 30 s; `--resume auto` then finishes the
-# same run with parameters bitwise identical to a run never stopped.
+# same run with parameters bitwise identical to a run never stopped. SIGINT
+# (Ctrl-C) to a single process started by hand stops it the same way.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_resume.bash"
 
@@ -35,8 +36,8 @@ preempt() {
   id=$(json $sig.json .run_id)
   "$HERD" runs show "$id" --db runs/herd.db --json > show-$sig.json
   check "$sig: run is PREEMPTED in the log" test "$(json show-$sig.json .status)" = PREEMPTED
-  run_ranks 2 train cfg.yaml train.checkpoint_dir=$dir --resume auto --summary-json r-$sig.json \
-    > r-$sig.log 2>&1
+  run_ranks 2 train cfg.yaml train.checkpoint_dir=$dir train.checkpoint_every_steps=25 --resume auto \
+    --summary-json r-$sig.json > r-$sig.log 2>&1
   check "$sig: resume finishes" test "$(json r-$sig.json .status)" = FINISHED
   check "$sig: resume continues run $id" test "$(json r-$sig.json .run_id)" = "$id"
   "$HERD" runs show "$id" --db runs/herd.db --json > show-$sig.json
@@ -47,4 +48,26 @@ preempt() {
 
 preempt USR1 mpirun
 preempt TERM ranks
+
+# Ctrl-C on `herd train` started by hand (one process, no mpirun) stops it the
+# same way: a checkpoint, exit 5, PREEMPTED. Job control (set -m) keeps SIGINT
+# at its default in the background job, as for a command typed at a terminal.
+set -m
+"$HERD" train cfg.yaml train.checkpoint_dir=ck-INT train.checkpoint_every_steps=25 \
+  --summary-json INT.json > INT.log 2>&1 &
+JOB_PID=$!
+set +m
+wait_ckpt ck-INT 25 || true
+kill -INT "$JOB_PID"
+rc=0
+wait "$JOB_PID" || rc=$?
+echo "INT to one process: exit $rc"
+check "INT: exit code 5 (preempted)" test "$rc" -eq 5
+check "INT: says why it stopped" grep -aq "stopped by SIGINT after step" INT.log
+check "INT: summary says PREEMPTED" test "$(json INT.json .status)" = PREEMPTED
+ck=$(json INT.json .checkpoint)
+check "INT: the preemption checkpoint is on disk" test -f "$ck"
+check "INT: stopped before the end" test "$(ckpt_step "$ck")" -lt "$total"
+"$HERD" runs show "$(json INT.json .run_id)" --db runs/herd.db --json > show-INT.json
+check "INT: run is PREEMPTED in the log" test "$(json show-INT.json .status)" = PREEMPTED
 finish

@@ -33,7 +33,7 @@ check "the second start resumed from a checkpoint" grep -q "resuming from ckpt/"
 check "the run FINISHED" test "$(json s.json .status)" = FINISHED
 "$HERD" runs show "$(json s.json .run_id)" --db runs/herd.db --json > show.json
 check "run FINISHED in the experiment log" test "$(json show.json .status)" = FINISHED
-resumed_epoch=$(tr '\r' '\n' < "$out" | sed -n 's/.*resuming from .*(epoch \([0-9]*\).*/\1/p' | tail -1)
+resumed_epoch=$(tr '\r' '\n' < "$out" | sed -n 's/.*resuming from .*(\(end of \)\{0,1\}epoch \([0-9]*\).*/\2/p' | tail -1)
 echo "resumed at epoch $resumed_epoch of $epochs"
 check "resumed part way ($resumed_epoch of $epochs epochs)" \
   test "${resumed_epoch:-0}" -ge 1 -a "${resumed_epoch:-0}" -lt "$epochs"

@@ -419,6 +419,28 @@ static void test_each(void)
     herd_config_free(c);
 }
 
+/* Numbers are written as a person reads them, and read back exactly:
+ * whole numbers without exponent, others in the fewest digits from 15. */
+static void test_number_text(void)
+{
+    const char *ov[] = {"optim.lr=0.1", "optim.min_lr=0.30000000000000004",
+                        "track.system_every_s=2.5"};
+    herd_config *c = load("data:\n  train: x.h5\n", ov, 3);
+    if (c == NULL)
+        return;
+    const char *expect[] = {"comm.timeout_s: 300\n", "optim.lr: 0.1\n", "optim.eps: 1e-08\n",
+                            "optim.min_lr: 0.30000000000000004\n", "track.system_every_s: 2.5\n",
+                            "optim.step_gamma: 0.1\n", "comm.bucket_mb: 4\n"};
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        if (strstr(c->canonical, expect[i]) == NULL)
+            fprintf(stderr, "canonical text lacks '%.*s'\n", (int)strlen(expect[i]) - 1, expect[i]);
+        CHECK(strstr(c->canonical, expect[i]) != NULL);
+    }
+    CHECK(strstr(c->canonical, "e+") == NULL);  /* no whole number with an exponent */
+    roundtrip(c);
+    herd_config_free(c);
+}
+
 int main(void)
 {
     dir = herd_test_tmpdir("config");
@@ -430,6 +452,7 @@ int main(void)
     test_errors();
     test_hidden();
     test_each();
+    test_number_text();
     free(dir);
     return herd_test_finish("test_config");
 }

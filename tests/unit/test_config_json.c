@@ -43,7 +43,7 @@ static void test_block_and_flow(void)
     CHECK(load(block, NULL, 0, &c, &err) == HERD_OK);
     if (c == NULL)
         return;
-    CHECK(strcmp(c->eval.slices, "[{\"feature\":\"age\",\"bins\":[21,35.5,1e+03]},{\"column\":\"group\"}]") == 0);
+    CHECK(strcmp(c->eval.slices, "[{\"feature\":\"age\",\"bins\":[21,35.5,1000]},{\"column\":\"group\"}]") == 0);
     CHECK(strcmp(c->eval.gate.min, "{\"roc_auc\":0.7}") == 0);
     CHECK(strcmp(c->eval.gate.max, "{\"ece\":0.05}") == 0);
     CHECK(strcmp(c->eval.tests.invariance, "[{\"feature\":\"a\\\"b\",\"values\":[0,true,null,\"x\"]}]") == 0);

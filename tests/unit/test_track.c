@@ -177,8 +177,15 @@ static void check_first_run(const char *db, const char *id)
     char prefix[7];
     snprintf(prefix, sizeof prefix, "%.6s", id);
     CHECK(herd_runs_find(idx, prefix, found, &err) == HERD_OK && strcmp(found, id) == 0);
-    CHECK(herd_runs_find(idx, "abc", found, &err) == HERD_ERR_USAGE);
-    CHECK(strstr(err.msg, "no run 'abc'") != NULL);
+    snprintf(prefix, sizeof prefix, "%.3s", id);   /* names the run, but too short */
+    CHECK(herd_runs_find(idx, prefix, found, &err) == HERD_ERR_USAGE);
+    CHECK(strstr(err.msg, "prefix") != NULL && strstr(err.msg, "too short") != NULL &&
+          strstr(err.msg, "at least 4 characters") != NULL);
+    herd_error_clear(&err);
+    char other[5] = "0000";
+    other[0] = id[0] == '0' ? '1' : '0';   /* the one run starts otherwise */
+    CHECK(herd_runs_find(idx, other, found, &err) == HERD_ERR_USAGE);
+    CHECK(strstr(err.msg, "no run '") != NULL);
     herd_error_clear(&err);
     check_show_json(idx, id);
     herd_runs_close(idx);

@@ -1,14 +1,16 @@
 /* test_track_export.c - exports: CRC32C test vectors, TFRecord framing,
- * the hand-encoded Event protos, the MLflow file-store layout, CSV cells
- * and number formatting. */
+ * the hand-encoded Event protos, the MLflow file-store layout (keys that are
+ * "/"-prefixes of others, failed exports), CSV cells and number formatting. */
 #include "tests/testing.h"
 #include "core/mem.h"
 #include "core/status.h"
 #include "track/export.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void test_crc32c(void)
 {
@@ -163,6 +165,114 @@ static void test_mlflow(void)
     free(root);
 }
 
+/* A finished run of experiment "keys" with id id and no rows. */
+static cJSON *plain_run(const char *id)
+{
+    cJSON *run = cJSON_CreateObject();
+    cJSON_AddStringToObject(run, "id", id);
+    cJSON_AddStringToObject(run, "experiment", "keys");
+    cJSON_AddStringToObject(run, "name", "n");
+    cJSON_AddStringToObject(run, "status", "FINISHED");
+    cJSON_AddNumberToObject(run, "start_time", 1700000000);
+    return run;
+}
+
+static int exists(const char *dir, const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* 1 when folder dir/rel holds exactly n entries besides . and .. */
+static int entries(const char *dir, const char *rel, int n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    DIR *d = opendir(path);
+    int k = 0;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        k += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d != NULL)
+        closedir(d);
+    return d != NULL && k == n;
+}
+
+/* A key that is a "/"-prefix of another is a file; the other's "/" after
+ * it is written as "_"; a key already named so keeps its file. */
+static void test_mlflow_prefix_keys(void)
+{
+    char *root = herd_test_tmpdir("track_export_prefix");
+    cJSON *run = plain_run("22222222222222222222222222222222");
+    cJSON *tags = cJSON_AddObjectToObject(run, "tags");
+    cJSON_AddStringToObject(tags, "team", "a");
+    cJSON_AddStringToObject(tags, "team/lead", "b");
+    herd_run_metric rows[] = {
+        {"sys/cpu/max", 1, 1700000001.0, 90}, {"sys/cpu", 1, 1700000001.0, 40},
+        {"a/b/c", 2, 1700000002.0, 3}, {"a", 2, 1700000002.0, 1}, {"a/b", 2, 1700000002.0, 2},
+        {"x/y", 3, 1700000003.0, 5}, {"x", 3, 1700000003.0, 4}, {"x_y", 3, 1700000003.0, 6},
+    };
+    herd_error err = {0};
+    CHECK(herd_export_mlflow(run, rows, 8, root, &err) == HERD_OK);
+    static const char *const files[][2] = {
+        {"sys/cpu", "1700000001000 40 1\n"}, {"sys/cpu_max", "1700000001000 90 1\n"},
+        {"a", "1700000002000 1 2\n"}, {"a_b", "1700000002000 2 2\n"},
+        {"a_b_c", "1700000002000 3 2\n"}, {"x", "1700000003000 4 3\n"},
+        {"x_y", "1700000003000 6 3\n"},
+    };
+    char rel[256];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(rel, sizeof rel, "1/22222222222222222222222222222222/metrics/%s", files[i][0]);
+        char *s = slurp(root, rel);
+        CHECK(s != NULL && strcmp(s, files[i][1]) == 0);
+        free(s);
+    }
+    CHECK(entries(root, "1/22222222222222222222222222222222/metrics", 6));   /* x/y skipped */
+    CHECK(entries(root, "1/22222222222222222222222222222222/metrics/sys", 2));
+    char *s = slurp(root, "1/22222222222222222222222222222222/tags/team");
+    CHECK(s != NULL && strcmp(s, "a") == 0);
+    free(s);
+    s = slurp(root, "1/22222222222222222222222222222222/tags/team_lead");
+    CHECK(s != NULL && strcmp(s, "b") == 0);
+    free(s);
+    cJSON_Delete(run);
+    free(root);
+}
+
+/* A run that cannot be written leaves no trace: not in a new store, and an
+ * earlier export of it stays as it was. Exporting again replaces the folder. */
+static void test_mlflow_failure(void)
+{
+    char *root = herd_test_tmpdir("track_export_failure");
+    const char *id = "33333333333333333333333333333333";
+    cJSON *run = plain_run(id);
+    char long_key[300] = "bad/";
+    memset(long_key + 4, 'k', 290);   /* longer than a file name may be */
+    long_key[294] = '\0';
+    herd_run_metric bad[] = {{"good", 1, 1700000001.0, 1}, {long_key, 1, 1700000001.0, 2}};
+    herd_run_metric good[] = {{"good", 1, 1700000001.0, 1}, {"stale", 1, 1700000001.0, 7}};
+    herd_error err = {0};
+    CHECK(herd_export_mlflow(run, bad, 2, root, &err) == HERD_ERR_IO);
+    CHECK(!exists(root, "1"));   /* neither the run nor the experiment added for it */
+    CHECK(entries(root, "", 2)); /* .trash and 0 */
+    CHECK(herd_export_mlflow(run, good, 2, root, &err) == HERD_OK);
+    CHECK(herd_export_mlflow(run, bad, 2, root, &err) == HERD_ERR_IO);
+    CHECK(entries(root, "1", 2));   /* meta.yaml and the run, nothing partial */
+    char *s = slurp(root, "1/33333333333333333333333333333333/metrics/stale");
+    CHECK(s != NULL && strcmp(s, "1700000001000 7 1\n") == 0);
+    free(s);
+    CHECK(herd_export_mlflow(run, good, 1, root, &err) == HERD_OK);
+    CHECK(!exists(root, "1/33333333333333333333333333333333/metrics/stale"));
+    CHECK(exists(root, "1/33333333333333333333333333333333/metrics/good"));
+    CHECK(entries(root, "1", 2));
+    s = slurp(root, "1/33333333333333333333333333333333/meta.yaml");
+    CHECK(s != NULL && strstr(s, "/1/33333333333333333333333333333333/artifacts\n") != NULL);
+    free(s);
+    cJSON_Delete(run);
+    free(root);
+}
+
 static void test_text(void)
 {
     char buf[32];
@@ -188,6 +298,8 @@ int main(void)
     test_tfrecord();
     test_events();
     test_mlflow();
+    test_mlflow_prefix_keys();
+    test_mlflow_failure();
     test_text();
     return herd_test_finish("test_track_export");
 }
