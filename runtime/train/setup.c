@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
+#include "track/index.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -272,12 +273,32 @@ static void log_param(const char *key, const char *value, void *ctx)
     herd_runlog_log_param(t->log, key, value, &ignored);
 }
 
+/* --parent as the full id of a run in this run log (a unique prefix is
+ * enough). A parent that is not there (a typo, or another run log) is kept
+ * as given, with a warning. Rank 0. */
+static void resolve_parent(herd_trainer *t)
+{
+    herd_runs *idx = NULL;
+    herd_error why = { 0 };
+    const char *given = t->opt->parent_id;
+    int rc = herd_runs_open(t->cfg->track.db, &idx, &why);
+    if (rc == HERD_OK)
+        rc = herd_runs_sync(idx, NULL, &why);
+    if (rc == HERD_OK)
+        rc = herd_runs_find(idx, given, t->parent_id, &why);
+    herd_runs_close(idx);
+    if (rc != HERD_OK) {
+        herd_warn("--parent %s: %s; recorded as given", given, why.msg);
+        snprintf(t->parent_id, sizeof t->parent_id, "%s", given);
+    }
+}
+
 /* The parent of this run: --parent, else the run a changed-config resume
  * goes on from. */
 static const char *parent_run(const herd_trainer *t)
 {
     if (t->opt->parent_id != NULL)
-        return t->opt->parent_id;
+        return t->parent_id;
     if (t->resume_as_new_run && t->resume_from->run_id[0] != '\0')
         return t->resume_from->run_id;
     return NULL;
@@ -306,6 +327,8 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
     char commit[128];
     int dirty = 0;
     herd_trainer_git_state(commit, sizeof commit, &dirty);
+    if (t->opt->parent_id != NULL)
+        resolve_parent(t);
     herd_run_info info = {
         .experiment = cfg->experiment, .name = cfg->run_name,
         .run_id = t->run_id[0] ? t->run_id : NULL, .command = t->opt->command,

@@ -73,6 +73,7 @@ typedef struct herd_trainer {
 
     herd_runlog *log;                     /* rank 0 only */
     char run_id[33];
+    char parent_id[128];                  /* --parent, resolved in the run log when there */
     char checkpoint[4200];                /* last checkpoint written */
 
     /* running figures between log lines */

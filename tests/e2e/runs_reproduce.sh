@@ -43,6 +43,18 @@ check "reproduction points at its parent" test "$(jq -r .parent_id r.json)" = "$
 check "same val/accuracy (deterministic)" test "$(jq '.metrics["val/accuracy"]' r.json)" = "$(jq '.metrics["val/accuracy"]' a_show.json)"
 check "same data hash" test "$(jq -r .data_sha256 r.json)" = "$(jq -r .data_sha256 a_show.json)"
 check "checkpoints of the reproduction go elsewhere" bash -c "ls $TEST_TMP/ckpt/reproduce-${A:0:8}-*/ckpt-*.h5"
+
+# --parent by hand: a unique prefix is recorded as the full id; a run that is
+# not in the log is recorded as given, with one warning
+P=$(train p cfg.yaml train.checkpoint_dir="$TEST_TMP/ckpt/p" --parent "${A:0:6}")
+check "--parent prefix recorded as the full id" \
+  test "$("$HERD" runs show "$P" --json | jq -r .parent_id)" = "$A"
+check "--parent of a known run: no warning" bash -c "! grep -q 'parent' p.log"
+Q=$(train q cfg.yaml train.checkpoint_dir="$TEST_TMP/ckpt/q" --parent zzzz9999)
+check "--parent of an unknown run: recorded as given" \
+  test "$("$HERD" runs show "$Q" --json | jq -r .parent_id)" = zzzz9999
+check "--parent of an unknown run: one warning" \
+  test "$(grep -c "warning: --parent zzzz9999: no run 'zzzz9999'; recorded as given" q.log)" -eq 1
 check "original checkpoint untouched" test "$(sha256sum "$ckpt_a" | cut -d' ' -f1)" = "$sum_a"
 check "temporary config removed" bash -c "! ls /tmp/herd-reproduce-${A:0:8}-* 2>/dev/null"
 
