@@ -374,7 +374,9 @@ int herd_evaluate_after_training(herd_comm *comm, const herd_config *cfg, const 
         return HERD_OK;
     if (cfg->data.test[0] == '\0') {
         if (herd_comm_rank(comm) == 0)
-            herd_warn("eval: an eval section is set but data.test is empty; nothing evaluated");
+            herd_warn("eval: the eval section was skipped: it evaluates the file data.test, "
+                      "which is not set (test/* metrics, when logged, are of the /split test "
+                      "rows of data.train)");
         return HERD_OK;
     }
     char *path = herd_comm_rank(comm) == 0 ? herd_strdup(checkpoint) : NULL;

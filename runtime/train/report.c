@@ -243,6 +243,16 @@ static int save_summary(const char *path, const cJSON *root)
     return bad;
 }
 
+/* "track_db": the experiment log's path, or null when tracking is off (no
+ * log was written). */
+static void add_track_db(cJSON *root, const herd_config *cfg)
+{
+    if (cfg->track.enabled)
+        cJSON_AddStringToObject(root, "track_db", cfg->track.db);
+    else
+        cJSON_AddNullToObject(root, "track_db");
+}
+
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err)
 {
     const char *path = t->summary_json;  /* NULL: not asked for, or not writable */
@@ -252,7 +262,7 @@ void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_
     cJSON_AddStringToObject(root, "run_id", t->run_id);
     cJSON_AddStringToObject(root, "status", status);
     cJSON_AddStringToObject(root, "checkpoint", t->checkpoint);
-    cJSON_AddStringToObject(root, "track_db", t->cfg->track.db);
+    add_track_db(root, t->cfg);
     cJSON_AddNumberToObject(root, "steps", (double)t->step);
     cJSON_AddNumberToObject(root, "train_seconds", t->started > 0 ? herd_now() - t->started : 0);
     cJSON_AddNumberToObject(root, "track_seconds", t->track_time);
@@ -296,7 +306,7 @@ void herd_trainer_write_failed_summary(herd_trainer *t, const char *why)
         cJSON_AddStringToObject(root, "run_id", t->run_id);
         cJSON_AddStringToObject(root, "status", HERD_RUN_FAILED);
         cJSON_AddStringToObject(root, "checkpoint", t->agreed_checkpoint);
-        cJSON_AddStringToObject(root, "track_db", t->cfg->track.db);
+        add_track_db(root, t->cfg);
         cJSON_AddNumberToObject(root, "steps", (double)t->agreed_step);
         cJSON_AddNumberToObject(root, "train_seconds", herd_now() - t->started);
         cJSON_AddStringToObject(root, "error", why);

@@ -374,9 +374,10 @@ static int nothing_to_train(herd_trainer *t)
     return HERD_OK;
 }
 
-/* --summary-json is written when the job ends: a path that cannot be
- * written (no such folder, not writable, a folder itself) fails now, before
- * anything is trained or logged. */
+/* --summary-json is written when the job ends: its folder is made now (as
+ * checkpoint and run-log folders are), and a path that cannot be written
+ * (a folder that cannot be made or written, a folder itself) fails now,
+ * before anything is trained or logged. */
 static int check_summary_path(herd_trainer *t, herd_error *err)
 {
     const char *path = t->opt->summary_json;
@@ -384,8 +385,12 @@ static int check_summary_path(herd_trainer *t, herd_error *err)
     if (t->rank == 0 && path != NULL) {
         char *copy = herd_strdup(path);
         const char *folder = dirname(copy);
+        herd_error why = { 0 };
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             herd_error_set(err, HERD_ERR_IO, "--summary-json: %s is a folder", path);
+        else if (herd_runlog_make_dirs(folder, &why) != HERD_OK)
+            herd_error_set(err, HERD_ERR_IO, "--summary-json: cannot write %s: %s", path,
+                           why.msg);
         else if (access(folder, W_OK | X_OK) != 0)
             herd_error_set(err, HERD_ERR_IO, "--summary-json: cannot write %s: %s: %s", path,
                            folder, strerror(errno));

@@ -55,10 +55,15 @@ check "keep_best: nothing trained" bash -c "! grep -q '^epoch' '$TEST_TMP/last.o
 expect_exit 2 "keep_best without validation rows" run_ranks 2 train cfg.yaml data.val_fraction=0 \
   train.keep_best=val/accuracy
 check "keep_best: says validation rows are needed" grep -q "val/accuracy needs validation rows" "$TEST_TMP/last.err"
-expect_exit 4 "--summary-json into a missing folder" run_ranks 2 train cfg.yaml --summary-json /nonexistent/s.json
+expect_exit 4 "--summary-json under a file" run_ranks 2 train cfg.yaml --summary-json cfg.yaml/s.json
 check "--summary-json: one line" grep -qx \
-  "herd: error: --summary-json: cannot write /nonexistent/s.json: /nonexistent: No such file or directory" \
+  "herd: error: --summary-json: cannot write cfg.yaml/s.json: cfg.yaml: cannot create folder: Not a directory" \
   "$TEST_TMP/last.err"
 check "--summary-json: nothing trained" bash -c "! grep -q '^epoch' '$TEST_TMP/last.out'"
 check "no run left in the log by either" test "$(runs)" -eq "$before"
+
+# the summary's folder is made when missing, as checkpoint folders are
+run_ranks 1 train cfg.yaml train.epochs=1 --summary-json out/deep/s.json > /dev/null 2>&1
+check "--summary-json into a missing folder: made, summary written" \
+  test "$(jq -r .status out/deep/s.json 2>/dev/null)" = FINISHED
 finish
