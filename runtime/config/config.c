@@ -717,7 +717,8 @@ static int load_yaml(loader *ld, yaml_parser_t *parser, herd_error *err)
     return rc;
 }
 
-static int load_file(herd_config *cfg, const char *path, herd_error *err)
+/* given[i] is set for every schema key i the file sets. */
+static int load_file(herd_config *cfg, const char *path, unsigned char *given, herd_error *err)
 {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -733,12 +734,15 @@ static int load_file(herd_config *cfg, const char *path, herd_error *err)
     int rc = load_yaml(&ld, &parser, err);
     yaml_parser_delete(&parser);
     fclose(f);
+    memcpy(given, ld.seen, sizeof ld.seen);
     return rc;
 }
 
 /* -------------------------------------------------------- overrides */
 
-static int apply_override(herd_config *cfg, const char *text, herd_error *err)
+/* Set one key=value; given (or NULL) notes which key. */
+static int apply_override(herd_config *cfg, const char *text, unsigned char *given,
+                          herd_error *err)
 {
     char where[WHERE_MAX], name[NAME_MAX_LEN];
     snprintf(where, sizeof where, "override '%.200s%s'", text, strlen(text) > 200 ? "..." : "");
@@ -752,14 +756,16 @@ static int apply_override(herd_config *cfg, const char *text, herd_error *err)
                               name);
     if (k == NULL)
         return unknown_key(name, where, err);
+    if (given != NULL)
+        given[k - herd_config_schema] = 1;
     return set_text(cfg, k, eq + 1, where, err);
 }
 
 static int apply_overrides(herd_config *cfg, const char *const *overrides, int n,
-                           herd_error *err)
+                           unsigned char *given, herd_error *err)
 {
     for (int i = 0; i < n; i++) {
-        int rc = apply_override(cfg, overrides[i], err);
+        int rc = apply_override(cfg, overrides[i], given, err);
         if (rc != HERD_OK)
             return rc;
     }
@@ -912,14 +918,26 @@ herd_config *herd_config_defaults(void)
     return cfg;
 }
 
+/* model.hidden's default, [128], is an mlp's: a linear, logistic or softmax
+ * model whose config leaves model.hidden out has no hidden layers. */
+static void default_hidden(herd_config *cfg, const unsigned char *given)
+{
+    const herd_key *hidden = herd_config_schema_find("model.hidden");
+    if (cfg->model.type != HERD_MODEL_MLP && !given[hidden - herd_config_schema])
+        cfg->model.n_hidden = 0;
+}
+
 int herd_config_load(const char *path, const char *const *overrides, int n_overrides,
                      herd_config **out, herd_error *err)
 {
     *out = NULL;
     herd_config *cfg = new_defaults();
-    int rc = load_file(cfg, path, err);
+    unsigned char given[MAX_KEYS] = { 0 };
+    int rc = load_file(cfg, path, given, err);
     if (rc == HERD_OK)
-        rc = apply_overrides(cfg, overrides, n_overrides, err);
+        rc = apply_overrides(cfg, overrides, n_overrides, given, err);
+    if (rc == HERD_OK)
+        default_hidden(cfg, given);
     if (rc == HERD_OK)
         rc = check_required(cfg, path, err);
     if (rc != HERD_OK)
@@ -958,7 +976,7 @@ int herd_config_override(herd_config *cfg, const char *override, herd_error *err
 {
     herd_config trial = *cfg;
     trial.canonical = NULL;
-    int rc = apply_override(&trial, override, err);
+    int rc = apply_override(&trial, override, NULL, err);
     if (rc != HERD_OK)
         return rc;
     trial.canonical = cfg->canonical;

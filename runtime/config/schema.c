@@ -44,13 +44,16 @@ const herd_key herd_config_schema[] = {
      .meaning = "training set (HDF5 file); required"},
     {.name = "data.val", .type = HERD_KEY_STRING, .offset = offsetof(herd_config, data.val),
      .capacity = HERD_PATH_MAX, .def = "",
-     .meaning = "validation set (HDF5 file); empty = none"},
+     .meaning = "validation set (HDF5 file, all its rows); empty = the rows of data.train "
+                "whose /split is val, plus those data.val_fraction carves from its train rows"},
     {.name = "data.test", .type = HERD_KEY_STRING, .offset = offsetof(herd_config, data.test),
      .capacity = HERD_PATH_MAX, .def = "",
-     .meaning = "test set (HDF5 file); empty = none"},
+     .meaning = "test set (HDF5 file, all its rows); empty = the rows of data.train whose "
+                "/split is test (none without /split)"},
     {.name = "data.val_fraction", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, data.val_fraction), .def = "0", .fmin = 0, .fmax = 0.9,
-     .meaning = "fraction of the training rows held out for validation"},
+     .meaning = "fraction of data.train's train rows held out of training, for validation "
+                "when data.val is empty"},
     {.name = "data.train_fraction", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, data.train_fraction), .def = "1", .fmin = 0, .fmax = 1,
      .fmin_open = 1,
@@ -77,7 +80,7 @@ const herd_key herd_config_schema[] = {
      .offset = offsetof(herd_config, model.hidden),
      .count_offset = offsetof(herd_config, model.n_hidden), .capacity = HERD_MAX_HIDDEN,
      .def = "[128]", .imin = 1, .imax = 1000000,
-     .meaning = "widths of the hidden layers of an mlp, input side first"},
+     .meaning = "widths of the hidden layers of an mlp, input side first; left out, other model types have none"},
     {.name = "model.activation", .type = HERD_KEY_ENUM,
      .offset = offsetof(herd_config, model.activation), .def = "relu",
      .values = activation_values,
@@ -211,7 +214,8 @@ const herd_key herd_config_schema[] = {
     /* eval (herd eval; at the end of training on data.test when this section is set) */
     {.name = "eval.enabled", .type = HERD_KEY_BOOL, .offset = offsetof(herd_config, eval.enabled),
      .def = "false", .values = bool_values,
-     .meaning = "evaluate data.test at the end of training (implied by any other eval key)"},
+     .meaning = "evaluate the file data.test at the end of training (implied by any other eval "
+                "key); without data.test it is skipped with a warning"},
     {.name = "eval.json", .type = HERD_KEY_STRING, .offset = offsetof(herd_config, eval.json),
      .capacity = HERD_PATH_MAX, .def = "",
      .meaning = "where the end-of-training evaluation writes its JSON; empty = none"},

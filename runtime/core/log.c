@@ -30,15 +30,16 @@ void herd_info(const char *fmt, ...)
 
 void herd_warn(const char *fmt, ...)
 {
+    char line[4096];
+    int n = g_size > 1 ? snprintf(line, sizeof line, "herd: warning: [rank %d] ", g_rank)
+                       : snprintf(line, sizeof line, "herd: warning: ");
     va_list ap;
     va_start(ap, fmt);
-    if (g_size > 1)
-        fprintf(stderr, "herd: warning: [rank %d] ", g_rank);
-    else
-        fprintf(stderr, "herd: warning: ");
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* one write for the whole line: under mpirun, output of other ranks and
+     * of stdout can no longer land between the prefix and the message */
+    fprintf(stderr, "%s\n", line);
     fflush(stderr);
 }
 

@@ -215,7 +215,7 @@ static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err
     snprintf(name, sizeof name, "%s", cfg->run_name);
     herd_run_info info = {
         .experiment = cfg->experiment, .name = name, .parent_id = ctx->ck->run_id,
-        .command = ctx->req->command, .world_size = ctx->size, .hosts = "",
+        .command = ctx->req->command, .world_size = ctx->size, .hosts = ctx->hosts,
         .config_text = cfg->canonical, .config_sha256 = cfg->sha256,
         .data_sha256 = ctx->info->content_sha256, .git_commit = herd_build_commit(),
         .versions = herd_version(),
@@ -229,6 +229,30 @@ static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err
     return rc;
 }
 
+/* The checkpoint was rewritten with /calibration: its artifact rows (in
+ * this training run's log, or in the run that wrote it) are refreshed to the
+ * file as it is now. The other run's file is only bookkeeping: a failure
+ * there is a warning. */
+static int refresh_checkpoint_rows(herd_eval_ctx *ctx, herd_error *err)
+{
+    if (ctx->req->log != NULL)
+        return herd_runlog_refresh_artifact(ctx->req->log, ctx->req->checkpoint, err);
+    if (!ctx->cfg->track.enabled || ctx->ck->run_id[0] == '\0')
+        return HERD_OK;
+    char *folder = herd_runlog_folder(ctx->cfg->track.db);
+    char run_file[4400];
+    snprintf(run_file, sizeof run_file, "%s/%s.sqlite", folder, ctx->ck->run_id);
+    free(folder);
+    herd_error ignored = { 0 };
+    if (access(run_file, F_OK) == 0 &&
+        herd_runlog_refresh_artifact_in(run_file, ctx->req->checkpoint, &ignored) != HERD_OK)
+        herd_warn("eval: the record of %s in run %s was not updated: %s", ctx->req->checkpoint,
+                  ctx->ck->run_id, ignored.msg);
+    return HERD_OK;
+}
+
+/* The JSON is written whole (with run_id) before it is logged, so its
+ * artifact row holds the file's final size and sha256. */
 static int log_result(herd_eval_ctx *ctx, herd_error *err)
 {
     herd_runlog *log = ctx->req->log, *own = NULL;
@@ -239,10 +263,12 @@ static int log_result(herd_eval_ctx *ctx, herd_error *err)
     }
     if (rc == HERD_OK && log != NULL) {
         log_numbers(log, ctx->result, "eval");
-        if (ctx->req->json_out != NULL)
-            rc = herd_runlog_log_artifact(log, ctx->req->json_out, "evaluation", err);
         cJSON_AddStringToObject(ctx->result, "run_id", herd_runlog_id(log));
     }
+    if (rc == HERD_OK && ctx->req->json_out != NULL)
+        rc = write_json(ctx->result, ctx->req->json_out, err);
+    if (rc == HERD_OK && log != NULL && ctx->req->json_out != NULL)
+        rc = herd_runlog_log_artifact(log, ctx->req->json_out, "evaluation", err);
     if (own != NULL) {
         herd_error end_err = { 0 };
         int end_rc = herd_runlog_end(own, rc == HERD_OK ? HERD_RUN_FINISHED : HERD_RUN_FAILED, &end_err);
@@ -255,14 +281,13 @@ static int log_result(herd_eval_ctx *ctx, herd_error *err)
 static int write_outputs(herd_eval_ctx *ctx, herd_error *err)
 {
     int rc = HERD_OK;
-    if (ctx->rank == 0 && ctx->recal_fitted && ctx->cfg->eval.store)
+    int store = ctx->rank == 0 && ctx->recal_fitted && ctx->cfg->eval.store;
+    if (store)
         rc = herd_recal_store(ctx->req->checkpoint, &ctx->recal, err);
-    if (rc == HERD_OK && ctx->rank == 0 && ctx->req->json_out != NULL)
-        rc = write_json(ctx->result, ctx->req->json_out, err);
+    if (rc == HERD_OK && store)
+        rc = refresh_checkpoint_rows(ctx, err);
     if (rc == HERD_OK && ctx->rank == 0)
         rc = log_result(ctx, err);
-    if (rc == HERD_OK && ctx->rank == 0 && ctx->req->json_out != NULL)
-        rc = write_json(ctx->result, ctx->req->json_out, err);  /* again, now with run_id */
     if (rc == HERD_OK && ctx->rank == 0 && ctx->req->html_out != NULL)
         rc = herd_eval_write_html(ctx->result, ctx->req->html_out, err);
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
@@ -307,7 +332,9 @@ int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
     ctx.rank = herd_comm_rank(comm);
     ctx.size = herd_comm_size(comm);
     ctx.result = cJSON_CreateObject();
-    int rc = open_inputs(&ctx, err);
+    int rc = herd_comm_hosts(comm, ctx.hosts, sizeof ctx.hosts, err);
+    if (rc == HERD_OK)
+        rc = open_inputs(&ctx, err);
     if (rc == HERD_OK)
         rc = load_shard(&ctx, err);
     if (rc == HERD_OK)

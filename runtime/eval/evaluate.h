@@ -54,6 +54,7 @@ typedef struct herd_eval_request {
 typedef struct herd_eval_ctx {
     herd_comm *comm;
     int rank, size;
+    char hosts[1024];             /* "host:ranks,..." of the job, for the run record */
     const herd_eval_request *req;
     const herd_config *cfg;
 

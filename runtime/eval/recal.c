@@ -2,7 +2,10 @@
  *
  * The group is written into a copy of the checkpoint (path.tmp) which then
  * replaces it by rename after fsync, so the checkpoint is whole at every
- * moment; its other contents (and payload checksum) are untouched.
+ * moment; its other contents (and payload checksum) are untouched. Other
+ * names of the old file in its folder (best.h5 is a hard link to its
+ * checkpoint) are then pointed at the new one the same way (name.tmp, rename),
+ * so they never go missing and never keep a file without the group.
  */
 #include "eval/recal.h"
 #include "config/config.h"
@@ -10,6 +13,7 @@
 #include "core/rng.h"
 #include "data/h5util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const method_names[] = { "none", "platt", "isotonic", "temperature" };
@@ -151,6 +156,50 @@ static int fsync_file(const char *path)
     return rc;
 }
 
+/* The folder of path, into dir. */
+static void folder_of(const char *path, char *dir, size_t size)
+{
+    snprintf(dir, size, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, size, ".");
+    else if (slash == dir)
+        dir[1] = '\0';   /* "/x": the root */
+    else
+        *slash = '\0';
+}
+
+/* Point every other name of the file old in path's folder (hard links, such
+ * as best.h5) at path, which has just replaced old: each through name.tmp and
+ * rename, so a reader finds the old file or the new one, whole. */
+static int relink_other_names(const char *path, const struct stat *old)
+{
+    char dir[4096];
+    folder_of(path, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    int bad = d == NULL;
+    for (struct dirent *e; !bad && (e = readdir(d)) != NULL;) {
+        char name[4400], tmp[4500];
+        struct stat st;
+        snprintf(name, sizeof name, "%s/%s", dir, e->d_name);
+        if (lstat(name, &st) != 0 || st.st_dev != old->st_dev || st.st_ino != old->st_ino)
+            continue;
+        snprintf(tmp, sizeof tmp, "%s.tmp", name);
+        unlink(tmp);
+        bad = link(path, tmp) != 0 || rename(tmp, name) != 0;
+        if (bad)
+            unlink(tmp);
+    }
+    if (d != NULL)
+        closedir(d);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return bad ? -1 : 0;
+}
+
 int herd_recal_store(const char *path, const herd_recal *r, herd_error *err)
 {
     char tmp[4200];
@@ -166,10 +215,17 @@ int herd_recal_store(const char *path, const herd_recal *r, herd_error *err)
         rc = herd_error_set(err, HERD_ERR_IO, "eval: writing /calibration to %s failed", tmp);
     if (file >= 0 && H5Fclose(file) < 0 && rc == HERD_OK)
         rc = herd_error_set(err, HERD_ERR_IO, "eval: closing %s failed (disk full?)", tmp);
+    struct stat old = { 0 };
+    if (rc == HERD_OK && stat(path, &old) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO, "eval: %s: %s", path, strerror(errno));
     if (rc == HERD_OK && (fsync_file(tmp) != 0 || rename(tmp, path) != 0))
         rc = herd_error_set(err, HERD_ERR_IO, "eval: replacing %s: %s", path, strerror(errno));
     if (rc != HERD_OK)
         unlink(tmp);
+    if (rc == HERD_OK && old.st_nlink > 1 && relink_other_names(path, &old) != 0)
+        rc = herd_error_set(err, HERD_ERR_IO,
+                            "eval: %s now has /calibration, but a hard link to its old file "
+                            "(best.h5?) could not be pointed at it", path);
     return rc;
 }
 

@@ -50,7 +50,9 @@ int herd_recal_conformal_set(const herd_recal *r, int method, const float *p, in
                              double u, uint8_t *in_set);
 
 /* Replace the /calibration group of the checkpoint at path: copy to
- * path.tmp, write, fsync, rename (the file is whole before and after).
+ * path.tmp, write, fsync, rename (the file is whole before and after); other
+ * names of the old file in the same folder (hard links: best.h5) are then
+ * made names of the new one, each replaced atomically.
  * Errors: HERD_ERR_IO naming the path. Not collective (rank 0). */
 int herd_recal_store(const char *path, const herd_recal *r, herd_error *err);
 

@@ -496,6 +496,48 @@ int herd_runlog_log_artifact(herd_runlog *rl, const char *path, const char *kind
     return step_done(rl, st, err);
 }
 
+/* Set bytes, sha256 and time of the rows naming the file whose identity is
+ * now (device and inode), however their path is spelled. */
+static int update_rows_of(herd_runlog *rl, const struct stat *now, int64_t bytes,
+                          const char *hex, herd_error *err)
+{
+    sqlite3_stmt *rows = NULL, *update = NULL;
+    int rc = prepare(rl, "SELECT rowid, path FROM artifacts", &rows, err);
+    if (rc == HERD_OK)
+        rc = prepare(rl, "UPDATE artifacts SET bytes = ?1, sha256 = ?2, time = ?3 WHERE rowid = ?4",
+                     &update, err);
+    while (rc == HERD_OK && sqlite3_step(rows) == SQLITE_ROW) {
+        const char *path = (const char *)sqlite3_column_text(rows, 1);
+        struct stat st;
+        if (path == NULL || stat(path, &st) != 0 || st.st_dev != now->st_dev ||
+            st.st_ino != now->st_ino)
+            continue;
+        sqlite3_bind_int64(update, 1, bytes);
+        bind_text(update, 2, hex);
+        sqlite3_bind_double(update, 3, herd_wall_time());
+        sqlite3_bind_int64(update, 4, sqlite3_column_int64(rows, 0));
+        if (sqlite3_step(update) != SQLITE_DONE)
+            rc = db_error(rl, err);
+        sqlite3_reset(update);
+    }
+    sqlite3_finalize(update);
+    sqlite3_finalize(rows);
+    return rc;
+}
+
+int herd_runlog_refresh_artifact(herd_runlog *rl, const char *path, herd_error *err)
+{
+    struct stat now;
+    int64_t bytes = 0;
+    char hex[65];
+    if (stat(path, &now) != 0)
+        return herd_error_set(err, HERD_ERR_IO, "%s: %s", path, strerror(errno));
+    int rc = hash_file(path, &bytes, hex, err);
+    if (rc == HERD_OK)
+        rc = update_rows_of(rl, &now, bytes, hex, err);
+    return rc;
+}
+
 static int set_status(herd_runlog *rl, const char *status, herd_error *err)
 {
     sqlite3_stmt *st = NULL;
@@ -573,6 +615,22 @@ int herd_runlog_add_artifact(const char *run_file, const char *path, const char 
     }
     sqlite3_busy_timeout(rl.db, 5000);
     rc = herd_runlog_log_artifact(&rl, path, kind, err);
+done:
+    sqlite3_close(rl.db);
+    return rc;
+}
+
+int herd_runlog_refresh_artifact_in(const char *run_file, const char *path, herd_error *err)
+{
+    herd_runlog rl = {0};
+    rl.file = (char *)run_file;
+    int rc = HERD_OK;
+    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = db_error(&rl, err);
+        goto done;
+    }
+    sqlite3_busy_timeout(rl.db, 5000);
+    rc = herd_runlog_refresh_artifact(&rl, path, err);
 done:
     sqlite3_close(rl.db);
     return rc;

@@ -60,6 +60,12 @@ int herd_runlog_set_tag(herd_runlog *rl, const char *key, const char *value, her
 /* Record a file the run wrote: bytes and sha256 are computed here. */
 int herd_runlog_log_artifact(herd_runlog *rl, const char *path, const char *kind,
                              herd_error *err);
+/* The file at path was replaced (a checkpoint that herd eval gave a
+ * /calibration group): every artifact row of the run naming the same file
+ * (same device and inode, however its path is spelled; rows of removed files
+ * are left alone) gets the file's size, sha256 and time as it is now. No
+ * such row is not an error. Errors: HERD_ERR_IO. */
+int herd_runlog_refresh_artifact(herd_runlog *rl, const char *path, herd_error *err);
 /* Store one structured field of the run record (bindings, cpu_model,
  * datasets, version_info, ...) as JSON text in the run file's record table;
  * `herd runs show --json` shows it under key. Replaces an earlier value. */
@@ -83,6 +89,9 @@ int herd_runlog_log_samples(herd_runlog *rl, int64_t step, const herd_run_sample
  * here. Errors: HERD_ERR_IO naming the file. */
 int herd_runlog_add_artifact(const char *run_file, const char *path, const char *kind,
                              herd_error *err);
+/* herd_runlog_refresh_artifact in the run file of a run that has ended
+ * (`herd eval` storing /calibration in another run's checkpoint). */
+int herd_runlog_refresh_artifact_in(const char *run_file, const char *path, herd_error *err);
 
 /* Set the status of run run_id in run_file through a connection of its own
  * (safe from another thread while the writer's connection is idle; SQLite

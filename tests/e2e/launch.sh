@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # herd topo and launch/herdrun --dry-run: the plan for this node, a simulated
-# 2-node Slurm allocation (SLURM_* variables) and a hostfile; bad options.
+# 2-node Slurm allocation (SLURM_* variables) and a hostfile; bad options and
+# a program that is not herd.
 source "$(dirname "$0")/../lib.sh"
 herdrun=$HERD_SOURCE_DIR/launch/herdrun
 
@@ -39,4 +40,15 @@ check "hostfile: mpirun over the hostfile" \
 expect_exit 2 "herdrun: unknown option" "$herdrun" --bogus "$HERD" train cfg.yaml
 expect_exit 2 "herdrun: no command" "$herdrun" -n 2
 expect_exit 2 "herdrun: bad -n" "$herdrun" -n zero "$HERD" train cfg.yaml
+
+# the program: another name is refused, not replaced by the herd binary
+expect_exit 2 "herdrun: a program that is not herd" "$herdrun" -n 2 --dry-run nothere train x
+check "not herd: one error line" test "$(cat "$TEST_TMP/last.err")" = \
+  "herdrun: error: 'nothere' is not herd: give the program as herd or as the path of the herd binary"
+check "not herd: no command printed" test ! -s "$TEST_TMP/last.out"
+expect_exit 2 "herdrun: a path that is not an executable" "$herdrun" -n 2 --dry-run ./nothere/herd train x
+check "bad path: one error line" test "$(cat "$TEST_TMP/last.err")" = \
+  "herdrun: error: cannot run './nothere/herd': not an executable file"
+env PATH=/usr/bin:/bin HERD="$HERD" "$herdrun" -n 2 --dry-run herd train x > byname.txt
+check "the name herd: found through \$HERD" grep -q "command   mpirun -np 2 .* $HERD train x$" byname.txt
 finish

@@ -3,7 +3,8 @@
 # metrics every 0.2 s and 7 sampled validation rows, then check every key of
 # `herd runs show --json`, the system-metric rows, the samples (7 rows, the
 # same rows at every evaluation, labels as in the file), the artifacts'
-# sha256 against sha256sum, and git provenance inside and outside a checkout.
+# sha256 against sha256sum, git provenance inside and outside a checkout, and
+# the hosts and params of a `herd eval` run.
 source "$(dirname "$0")/../lib.sh"
 
 "$HERD" data synth --kind classification --rows 12000 --features 40 --classes 3 --seed 3 \
@@ -146,6 +147,15 @@ check "artifact sha256 and bytes match the files" test "$bad" -eq 0
 "$HERD" runs show "$id" --db runs/herd.db > show.txt
 check "show prints the samples" grep -q "samples (latest evaluation, 7 rows)" show.txt
 check "show prints per-rank cpusets" grep -Eq "^rank 1 +.* cpuset" show.txt
+
+# an evaluation run (herd eval) records the job's hosts as training does, and
+# as params only what it evaluated
+run_ranks 2 eval "$(json s.json .checkpoint)" --data synth.h5 eval.store=false \
+  track.db=runs/herd.db --json ev.json > ev.log 2>&1
+"$HERD" runs show "$(json ev.json .run_id)" --db runs/herd.db --json > evshow.json
+check "evaluation run: hosts, this host with 2 ranks" test "$(json evshow.json .hosts)" = "$(hostname):2"
+check "evaluation run: params are eval.checkpoint and eval.data" \
+  test "$(jq -c '.params | keys' evshow.json)" = '["eval.checkpoint","eval.data"]'
 
 # tracking off: no system sampling, no run file
 run_ranks 2 train cfg.yaml track.enabled=false track.db=off/herd.db > /dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `herd train` prints and records around a run: the lines of a run with
 # tracking off (no empty run id), numbers in the recorded config as a person
-# writes them (comm.timeout_s 300, not 3e+02; filters on them match), and
+# writes them (comm.timeout_s 300, not 3e+02; filters on them match), the
+# summary's track_db, the warning of an eval section without data.test, and
 # checks that fail before a run is logged (train.keep_best, --summary-json).
 source "$(dirname "$0")/../lib.sh"
 export HERD_PROGRESS=lines
@@ -20,8 +21,10 @@ YAML
 runs() { "$HERD" runs list --db runs/herd.db --json | jq length; }
 
 # tracking off: lines without a run id
-run_ranks 2 train cfg.yaml track.enabled=false train.checkpoint_dir=off > off.log 2>&1
+run_ranks 2 train cfg.yaml track.enabled=false train.checkpoint_dir=off \
+  --summary-json off.json > off.log 2>&1
 cat off.log
+check "tracking off: the summary's track_db is null" jq -e 'has("track_db") and .track_db == null' off.json
 check "tracking off: the setup line" grep -Eq '^training \(tracking off\): [0-9]+ train / [0-9]+ val / ' off.log
 check "tracking off: the last line" \
   grep -Eq '^training finished: checkpoint off/ckpt-[0-9]+\.h5 \(tracking off\)$' off.log
@@ -31,6 +34,7 @@ check "tracking off: nothing logged" test ! -e runs
 # a tracked run: its line names the run; numbers read as written
 run_ranks 2 train cfg.yaml --summary-json a.json > a.log 2>&1
 id=$(json a.json .run_id)
+check "tracked: the summary names the log" test "$(json a.json .track_db)" = runs/herd.db
 check "tracked: the setup line names the run" grep -Eq "^run $id: [0-9]+ train / " a.log
 check "tracked: the last line names the run and the log" \
   grep -q "^run $id finished: checkpoint ckpt/ckpt-[0-9]*.h5, logged in runs/herd.db$" a.log
@@ -44,6 +48,14 @@ check "params: comm.timeout_s is 300" test "$(json show.json '.params["comm.time
 "$HERD" runs list --db runs/herd.db --filter "params.comm.timeout_s = '300'" --json > f.json
 check "filter on params.comm.timeout_s = '300' finds the run" test "$(jq -r '.[0].id' f.json)" = "$id"
 check "the help lists the same default" grep -q '| `comm.timeout_s` | float | `300` |' <("$HERD" help config)
+
+# an eval section without data.test: training logs test/* of the /split test
+# rows of data.train, and the warning says the section (not the test rows) was skipped
+run_ranks 2 train cfg.yaml track.enabled=false train.epochs=1 train.checkpoint_dir=ev \
+  eval.enabled=true > ev.log 2> ev.err
+check "eval without data.test: test/* logged" grep -Eq '^epoch [0-9]+:.* test/accuracy [0-9.]+' ev.log
+check "eval without data.test: the warning says what was skipped" grep -qF \
+  "eval: the eval section was skipped: it evaluates the file data.test, which is not set (test/* metrics, when logged, are of the /split test rows of data.train)" ev.err
 
 # checks that stop a run before it is logged
 before=$(runs)

@@ -363,6 +363,26 @@ static void test_hidden(void)
     CHECK(c != NULL && strstr(c->canonical, "model.hidden: [256, 128]\n") != NULL);
     herd_config_free(c);
 
+    /* the default [128] is an mlp's; other model types left without hidden have none */
+    c = load("data: {train: t}\nmodel: {type: logistic}\n", NULL, 0);
+    CHECK(c != NULL && c->model.n_hidden == 0);
+    CHECK(c != NULL && strstr(c->canonical, "model.hidden: []\n") != NULL);
+    herd_config_free(c);
+    const char *to_softmax[] = {"model.type=softmax"};
+    c = load("data: {train: t}\n", to_softmax, 1);
+    CHECK(c != NULL && c->model.n_hidden == 0);
+    herd_config_free(c);
+    c = load("data: {train: t}\nmodel: {type: mlp}\n", NULL, 0);
+    CHECK(c != NULL && c->model.n_hidden == 1 && c->model.hidden[0] == 128);
+    herd_config_free(c);
+    const char *given[] = {"model.hidden=[4]"};   /* given: kept, the model refuses it */
+    c = load("data: {train: t}\nmodel: {type: linear}\n", given, 1);
+    CHECK(c != NULL && c->model.n_hidden == 1 && c->model.hidden[0] == 4);
+    herd_config_free(c);
+    c = load("data: {train: t}\nmodel: {type: linear, hidden: [16]}\n", NULL, 0);
+    CHECK(c != NULL && c->model.n_hidden == 1 && c->model.hidden[0] == 16);
+    herd_config_free(c);
+
     const char *ov[] = {"model.hidden=[8]"};
     c = load("data: {train: t}\nmodel: {hidden: [256, 128]}\n", ov, 1);
     CHECK(c != NULL && c->model.n_hidden == 1 && c->model.hidden[0] == 8);

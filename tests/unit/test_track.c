@@ -1,6 +1,6 @@
 /* test_track.c - the experiment log: run files written by runlog, read back
  * through the index (sync, list, show JSON, metric series), resume, errors,
- * corrupt files and rebuilding the index. */
+ * corrupt files and rebuilding the index, artifact rows of replaced files. */
 #include "tests/testing.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -325,6 +325,65 @@ static void corrupt_and_rebuild(const char *db)
     free(folder);
 }
 
+/* The artifact row of path in run id's JSON, or NULL. */
+static const cJSON *artifact_row(const cJSON *run, const char *path)
+{
+    const cJSON *a = NULL;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(run, "artifacts"))
+        if (strcmp(cJSON_GetObjectItem(a, "path")->valuestring, path) == 0)
+            return a;
+    return NULL;
+}
+
+static int row_matches(const cJSON *row, const char *text)
+{
+    char hex[65];
+    herd_sha256_hex(text, strlen(text), hex);
+    return row != NULL && cJSON_GetObjectItem(row, "bytes")->valuedouble == (double)strlen(text) &&
+           strcmp(cJSON_GetObjectItem(row, "sha256")->valuestring, hex) == 0;
+}
+
+/* A logged file replaced by rename (a checkpoint given /calibration):
+ * refreshing by another spelling of its path updates its row, no other. */
+static void refresh_artifact(const char *dir)
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    char *db = path_in(dir, "refresh/herd.db"), *ckpt = path_in(dir, "ckpt.h5");
+    char *other = path_in(dir, "other.txt"), *tmp = path_in(dir, "ckpt.h5.tmp");
+    char *spelled = path_in(dir, "./ckpt.h5");
+    char id[33] = "";
+    herd_run_info info = {.experiment = "refresh"};
+    write_file(ckpt, "weights\n");
+    write_file(other, "other\n");
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    if (rl != NULL) {
+        snprintf(id, sizeof id, "%s", herd_runlog_id(rl));
+        CHECK(herd_runlog_log_artifact(rl, ckpt, "checkpoint", &err) == HERD_OK);
+        CHECK(herd_runlog_log_artifact(rl, other, "summary", &err) == HERD_OK);
+        write_file(tmp, "weights and calibration\n");
+        CHECK(rename(tmp, ckpt) == 0);
+        CHECK(herd_runlog_refresh_artifact(rl, spelled, &err) == HERD_OK);
+        CHECK(herd_runlog_refresh_artifact(rl, "/nonexistent/file", &err) == HERD_ERR_IO);
+        herd_error_clear(&err);
+        CHECK(herd_runlog_end(rl, HERD_RUN_FINISHED, &err) == HERD_OK);
+    }
+    herd_runs *idx = open_synced(db, NULL);
+    cJSON *run = NULL;
+    CHECK(idx != NULL && herd_runs_get_json(idx, id, 0, &run, &err) == HERD_OK);
+    if (run != NULL) {
+        CHECK(row_matches(artifact_row(run, ckpt), "weights and calibration\n"));
+        CHECK(row_matches(artifact_row(run, other), "other\n"));
+    }
+    cJSON_Delete(run);
+    herd_runs_close(idx);
+    free(spelled);
+    free(tmp);
+    free(other);
+    free(ckpt);
+    free(db);
+}
+
 int main(void)
 {
     char *dir = herd_test_tmpdir("track");
@@ -340,6 +399,7 @@ int main(void)
     resume_run(db, id_a);
     errors(dir);
     corrupt_and_rebuild(db);
+    refresh_artifact(dir);
 
     free(db);
     free(dir);
