@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "eval/evaluate.h"
 #include "eval/learning_curve.h"
@@ -106,12 +107,14 @@ static void print_table(const cJSON *result)
     const cJSON *lc = cJSON_GetObjectItem(result, "learning_curve");
     printf("%9s %10s %12s %12s %9s   (%s)\n", "fraction", "rows", "train", "validation", "seconds",
            cJSON_GetStringValue(cJSON_GetObjectItem(lc, "metric")));
-    for (const cJSON *p = cJSON_GetObjectItem(lc, "points")->child; p != NULL; p = p->next)
-        printf("%9g %10.0f %12.4f %12.4f %9.2f\n", cJSON_GetNumberValue(cJSON_GetObjectItem(p, "fraction")),
+    for (const cJSON *p = cJSON_GetObjectItem(lc, "points")->child; p != NULL; p = p->next) {
+        char train[32], validation[32];
+        printf("%9g %10.0f %12s %12s %9.2f\n", cJSON_GetNumberValue(cJSON_GetObjectItem(p, "fraction")),
                cJSON_GetNumberValue(cJSON_GetObjectItem(p, "train_rows")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(p, "train")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(p, "validation")),
+               herd_format_metric(train, cJSON_GetNumberValue(cJSON_GetObjectItem(p, "train"))),
+               herd_format_metric(validation, cJSON_GetNumberValue(cJSON_GetObjectItem(p, "validation"))),
                cJSON_GetNumberValue(cJSON_GetObjectItem(p, "seconds")));
+    }
 }
 
 static int write_json(const cJSON *result, const char *path, herd_error *err)

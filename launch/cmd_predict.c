@@ -110,7 +110,7 @@ static int predict_all(predict_job *job, herd_error *err)
         int b = (int)(job->rows - lo < CHUNK_ROWS ? job->rows - lo : CHUNK_ROWS);
         rc = herd_dataset_read_rows(job->ds, lo, lo + b, X, NULL, err);
         if (rc == HERD_OK)
-            rc = herd_preprocess_apply(job->ck->pp, X, b, err);
+            rc = herd_preprocess_apply(job->ck->pp, X, b, lo, err);
         if (rc == HERD_OK) {
             herd_model_predict(job->model, X, b, out);
             store_chunk(job, lo, b, out);

@@ -176,7 +176,9 @@ const herd_key herd_config_schema[] = {
      .offset = offsetof(herd_config, train.keep_best), .capacity = HERD_NAME_MAX, .def = "",
      .meaning = "validation metric whose best checkpoint is kept as best.h5: val/ and a metric "
                 "of the task (accuracy, log_loss, and roc_auc when binary; regression: mse, "
-                "rmse, mae, r2), checked before training; empty = off"},
+                "rmse, mae, r2), checked before training; while the metric is undefined on the "
+                "validation rows (roc_auc with one class) no best.h5 is written and rank 0 warns "
+                "once; empty = off"},
     {.name = "train.on_nonfinite", .type = HERD_KEY_ENUM,
      .offset = offsetof(herd_config, train.on_nonfinite), .def = "error",
      .values = nonfinite_values,
@@ -233,7 +235,8 @@ const herd_key herd_config_schema[] = {
     {.name = "eval.baselines.heuristic", .type = HERD_KEY_STRING,
      .offset = offsetof(herd_config, eval.baselines.heuristic), .capacity = HERD_NAME_MAX,
      .def = "",
-     .meaning = "rule baseline `feature OP value` (OP one of > >= < <= == !=); empty = none"},
+     .meaning = "rule baseline `feature OP value` (OP one of > >= < <= == !=), read from the "
+                "right end so the feature name may hold any character; empty = none"},
     {.name = "eval.baselines.checkpoint", .type = HERD_KEY_STRING,
      .offset = offsetof(herd_config, eval.baselines.checkpoint), .capacity = HERD_PATH_MAX,
      .def = "",

@@ -1,6 +1,7 @@
 /* log.c - rank-aware printing and the assertion path. */
 #include "core/log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -41,6 +42,15 @@ void herd_warn(const char *fmt, ...)
      * of stdout can no longer land between the prefix and the message */
     fprintf(stderr, "%s\n", line);
     fflush(stderr);
+}
+
+const char *herd_format_metric(char buf[32], double v)
+{
+    if (isnan(v))
+        snprintf(buf, 32, "n/a");
+    else
+        snprintf(buf, 32, "%.4f", v);
+    return buf;
 }
 
 void herd_set_abort_hook(void (*hook)(int code)) { g_abort_hook = hook; }

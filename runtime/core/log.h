@@ -16,6 +16,10 @@ int herd_log_rank(void);
 void herd_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void herd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A metric value as the console shows it: "%.4f", or "n/a" when it is
+ * undefined on the data (NaN, e.g. roc_auc with one class). Returns buf. */
+const char *herd_format_metric(char buf[32], double v);
+
 /* Called by HERD_ASSERT; the abort hook defaults to abort(). */
 void herd_set_abort_hook(void (*hook)(int code));
 _Noreturn void herd_fatal(const char *file, int line, const char *what);

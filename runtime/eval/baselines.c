@@ -19,6 +19,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int label_statistics(herd_eval_ctx *ctx, label_stats *s, herd_error *err)
     int K = ctx->n_classes;
     s->freq = herd_calloc((size_t)K + 1, sizeof(double));
     int64_t *counts = herd_calloc((size_t)K + 1, sizeof(int64_t));
-    herd_eval_fx fx[2] = { { 0, 0 }, { 0, 0 } };
+    herd_eval_fx fx[2] = { 0 };
     double sums[2], range[2] = { INFINITY, INFINITY };  /* min y, -max y */
     for (int64_t i = 0; i < ctx->n; i++) {
         double y = ctx->y[i];
@@ -111,27 +112,48 @@ typedef struct rule {
     double value;
 } rule;
 
+/* "feature OP number", read from the right end: the number after the last
+ * operator character, the longest operator that ends there, and the rest
+ * (without surrounding blanks) is the feature name, so a name may hold any
+ * character, operators included ("a<b > 2" is a<b, >, 2). */
 static int parse_rule(herd_eval_ctx *ctx, const char *text, rule *r, herd_error *err)
 {
     static const char *const ops[] = { ">=", "<=", "==", "!=", ">", "<" };
     static const int codes[] = { 1, 3, 4, 5, 0, 2 };
-    char name[HERD_NAME_MAX], op[3], tail;
-    if (sscanf(text, " %127[A-Za-z0-9_.-] %2[<>=!] %lf %c", name, op, &r->value, &tail) != 3)
-        return herd_error_set(err, HERD_ERR_USAGE,
-                              "eval.baselines.heuristic: '%s' is not `feature OP number`", text);
-    r->op = -1;
-    for (int i = 0; i < 6; i++)
-        if (strcmp(op, ops[i]) == 0)
-            r->op = codes[i];
+    const char *num = text + strlen(text);
+    char *stop;
     r->col = -1;
+    while (num > text && strchr("<>=!", num[-1]) == NULL)
+        num--;
+    r->value = strtod(num, &stop);
+    while (isspace((unsigned char)*stop))
+        stop++;
+    r->op = -1;
+    size_t op_len = 0;
+    for (int i = 0; i < 6 && r->op < 0; i++) {
+        size_t len = strlen(ops[i]);
+        if ((size_t)(num - text) >= len && strncmp(num - len, ops[i], len) == 0) {
+            r->op = codes[i];
+            op_len = len;
+        }
+    }
+    const char *name = text, *name_end = num - op_len;
+    while (name < name_end && isspace((unsigned char)*name))
+        name++;
+    while (name_end > name && isspace((unsigned char)name_end[-1]))
+        name_end--;
+    int name_len = (int)(name_end - name);
+    if (r->op < 0 || name_len == 0 || stop == num || *stop != '\0' || !isfinite(r->value))
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "eval.baselines.heuristic: '%s' is not `feature OP number` "
+                              "(OP one of > >= < <= == !=)", text);
     for (int64_t j = 0; j < ctx->info->cols; j++)
-        if (strcmp(ctx->feature_names[j], name) == 0)
+        if (strlen(ctx->feature_names[j]) == (size_t)name_len &&
+            strncmp(ctx->feature_names[j], name, (size_t)name_len) == 0)
             r->col = (int)j;
-    if (r->op < 0)
-        return herd_error_set(err, HERD_ERR_USAGE, "eval.baselines.heuristic: unknown operator '%s'", op);
     if (r->col < 0)
-        return herd_error_set(err, HERD_ERR_USAGE, "eval.baselines.heuristic: no feature '%s' in %s",
-                              name, ctx->req->data);
+        return herd_error_set(err, HERD_ERR_USAGE, "eval.baselines.heuristic: no feature '%.*s' in %s",
+                              name_len, name, ctx->req->data);
     return HERD_OK;
 }
 
@@ -176,7 +198,8 @@ static int fill_checkpoint(herd_eval_ctx *ctx, float *prob, herd_error *err)
     if (rc == HERD_OK)
         rc = herd_checkpoint_restore_model(ck, model, err);
     if (rc == HERD_OK)
-        rc = herd_eval_predict_rows(model, ck->pp, ctx->X, ctx->n, ctx->info->cols, ctx->width, prob, err);
+        rc = herd_eval_predict_rows(model, ck->pp, ctx->X, ctx->n, ctx->first, ctx->info->cols,
+                                    ctx->width, prob, err);
     herd_model_free(model);
     herd_checkpoint_free(ck);
     return rc;
@@ -199,8 +222,13 @@ static int add_baseline(herd_eval_ctx *ctx, cJSON *section, const char *name, co
     const char *key = primary_metric(ctx->task);
     double model = cJSON_GetObjectItem(cJSON_GetObjectItem(ctx->result, "metrics"), key)->valuedouble;
     double base = cJSON_GetObjectItem(m, key)->valuedouble;
-    int beats = ctx->task == HERD_TASK_REGRESSION ? model < base : model > base || isnan(base);
-    cJSON_AddBoolToObject(cJSON_GetObjectItem(section, "model_beats"), name, beats);
+    cJSON *beats = cJSON_GetObjectItem(section, "model_beats");
+    if (isnan(model)) {        /* undefined on this data (one class, say): no comparison */
+        cJSON_AddNullToObject(beats, name);
+        return HERD_OK;
+    }
+    int better = ctx->task == HERD_TASK_REGRESSION ? model < base : model > base || isnan(base);
+    cJSON_AddBoolToObject(beats, name, better);
     return HERD_OK;
 }
 

@@ -37,8 +37,8 @@ enum { STREAM_NOISE = 201 };
 /* Predictions of modified rows Xm (this rank's n rows) into out (n x width). */
 static int predict(herd_eval_ctx *ctx, const float *Xm, float *out, herd_error *err)
 {
-    int rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, Xm, ctx->n, ctx->info->cols,
-                                    ctx->width, out, err);
+    int rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, Xm, ctx->n, ctx->first,
+                                    ctx->info->cols, ctx->width, out, err);
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? rc : err->code;
 }
 
@@ -107,7 +107,13 @@ static int perturbation(herd_eval_ctx *ctx, const cJSON *spec, cJSON *out, herd_
     metric = metric != NULL ? metric : default_metric(ctx->task);
     if (levels != NULL && (!cJSON_IsArray(levels) || cJSON_GetArraySize(levels) < 1))
         return herd_error_set(err, HERD_ERR_USAGE, "eval.tests.perturbation: levels must be a list of numbers");
-    double base = herd_eval_json_number(cJSON_GetObjectItem(ctx->result, "metrics"), metric, NAN);
+    const cJSON *metrics = cJSON_GetObjectItem(ctx->result, "metrics");
+    const cJSON *found = cJSON_GetObjectItemCaseSensitive(metrics, metric);
+    double base = herd_eval_json_number(metrics, metric, NAN);
+    if (isnan(base) && (cJSON_IsNumber(found) || cJSON_IsNull(found)))  /* null: undefined here */
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "eval.tests.perturbation: metric '%s' is undefined on this data (one class "
+                              "only?); choose another with eval.tests.perturbation.metric", metric);
     if (isnan(base))
         return herd_error_set(err, HERD_ERR_USAGE, "eval.tests.perturbation: no metric '%s'", metric);
     static const double def[] = { 0.1, 0.25, 0.5, 1 };
@@ -236,7 +242,7 @@ static int directional_one(herd_eval_ctx *ctx, const cJSON *spec, cJSON *list, h
         return herd_error_set(err, HERD_ERR_USAGE, "eval.tests.directional: class %d outside [0, %d)", cls, W);
     double delta = herd_eval_json_number(spec, "delta", 1), tol = herd_eval_json_number(spec, "tolerance", 0.05);
     int64_t d = ctx->info->cols, counts[2] = { 0, 0 };  /* rows tested, violations */
-    herd_eval_fx change = { 0, 0 };
+    herd_eval_fx change = { 0 };
     float *Xm = copy_X(ctx), *pred = herd_malloc((size_t)(ctx->n * W + 1) * sizeof(float));
     for (int64_t i = 0; i < ctx->n; i++)
         Xm[i * d + col] = (float)(ctx->X[i * d + col] + delta);

@@ -55,8 +55,10 @@ void herd_eval_wilson(double k, double n, double confidence, double *lo, double 
     double z = herd_eval_normal_quantile(1 - (1 - confidence) / 2), p = k / n;
     double denom = 1 + z * z / n, center = (p + z * z / (2 * n)) / denom;
     double half = z / denom * sqrt(p * (1 - p) / n + z * z / (4 * n * n));
-    *lo = fmax(0, center - half);
-    *hi = fmin(1, center + half);
+    /* all or none of the n: the bound on that side is exact (rounding left
+     * 0.9999999999999999 for some n, which flagged perfect slices as worse) */
+    *lo = k <= 0 ? 0 : fmax(0, center - half);
+    *hi = k >= n ? 1 : fmin(1, center + half);
 }
 
 static int ends_with(const char *s, const char *suffix)

@@ -54,7 +54,7 @@ static int count(herd_eval_ctx *ctx, const float *prob, const uint8_t *keep, cla
                  herd_error *err)
 {
     int K = ctx->n_classes;
-    herd_eval_fx fx[2] = { { 0, 0 }, { 0, 0 } };
+    herd_eval_fx fx[2] = { 0 };
     c->K = K;
     c->cm = herd_calloc((size_t)(K * K + 1), sizeof(int64_t));
     for (int64_t i = 0; i < ctx->n; i++) {

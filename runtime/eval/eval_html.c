@@ -339,7 +339,10 @@ static void baselines(FILE *f, const cJSON *r)
         }
         fputs("</td>", f);
         number_cells(f, c, keys);
-        fprintf(f, "<td>%s</td></tr>\n", cJSON_IsTrue(cJSON_GetObjectItem(beats, c->string)) ? "yes" : "<b class='fail'>no</b>");
+        const cJSON *beat = cJSON_GetObjectItem(beats, c->string);
+        fprintf(f, "<td>%s</td></tr>\n", cJSON_IsTrue(beat)   ? "yes"
+                                         : cJSON_IsNull(beat) ? "n/a (metric undefined)"
+                                                              : "<b class='fail'>no</b>");
     }
     fputs("</table>\n", f);
 }
@@ -379,6 +382,12 @@ static void gate(FILE *f, const cJSON *r)
         fputs("<li>", f);
         esc(f, cJSON_GetStringValue(c));
         fputs("</li>\n", f);
+    }
+    const cJSON *undefined = cJSON_GetObjectItem(g, "undefined");
+    for (const cJSON *c = undefined != NULL ? undefined->child : NULL; c != NULL; c = c->next) {
+        fputs("<li class='undefined'>", f);
+        esc(f, cJSON_GetStringValue(c));
+        fputs(": undefined in the slice, not checked</li>\n", f);
     }
     fputs("</ul>\n", f);
 }

@@ -75,6 +75,20 @@ static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
     return herd_dataset_check_labels(ctx->ds, err);
 }
 
+/* The data file's content hash: its content_sha256 attribute, or, for files
+ * written without one, the hash computed by rank 0 as `herd data hash` does
+ * and sent to every rank. COLLECTIVE. */
+static int data_hash(herd_eval_ctx *ctx, herd_error *err)
+{
+    snprintf(ctx->data_sha256, sizeof ctx->data_sha256, "%s", ctx->info->content_sha256);
+    if (ctx->data_sha256[0] != '\0')
+        return HERD_OK;
+    if (ctx->rank == 0)
+        herd_dataset_compute_sha256(ctx->ds, ctx->data_sha256, err);  /* a failure is in err */
+    int rc = herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+    return rc == HERD_OK ? herd_comm_bcast(ctx->comm, ctx->data_sha256, sizeof ctx->data_sha256, 0, err) : rc;
+}
+
 static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
 {
     int rc = herd_checkpoint_read(ctx->req->checkpoint, &ctx->ck, err);
@@ -84,6 +98,9 @@ static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
         ctx->info = herd_dataset_get_info(ctx->ds);
         rc = check_inputs(ctx, err);
     }
+    rc = herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
+    if (rc == HERD_OK)
+        rc = data_hash(ctx, err);
     if (rc == HERD_OK)
         rc = herd_dataset_feature_names(ctx->ds, &ctx->feature_names, err);
     if (rc == HERD_OK)
@@ -117,14 +134,15 @@ static int load_shard(herd_eval_ctx *ctx, herd_error *err)
 }
 
 int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
-                           int64_t n, int64_t cols, int width, float *out, herd_error *err)
+                           int64_t n, int64_t first_row, int64_t cols, int width, float *out,
+                           herd_error *err)
 {
     float *chunk = herd_alloc_aligned((size_t)(HERD_EVAL_CHUNK * cols) * sizeof(float));
     int rc = HERD_OK;
     for (int64_t lo = 0; lo < n && rc == HERD_OK; lo += HERD_EVAL_CHUNK) {
         int b = (int)(n - lo < HERD_EVAL_CHUNK ? n - lo : HERD_EVAL_CHUNK);
         memcpy(chunk, X + lo * cols, (size_t)(b * cols) * sizeof(float));
-        rc = herd_preprocess_apply(pp, chunk, b, err);
+        rc = herd_preprocess_apply(pp, chunk, b, first_row < 0 ? -1 : first_row + lo, err);
         if (rc == HERD_OK)
             herd_model_predict(model, chunk, b, out + lo * width);
     }
@@ -137,8 +155,8 @@ static int predict_shard(herd_eval_ctx *ctx, herd_error *err)
     int rc = herd_comm_barrier(ctx->comm, err);
     double t0 = herd_now();
     if (rc == HERD_OK)
-        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->info->cols,
-                                    ctx->width, ctx->prob, err);
+        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->first,
+                                    ctx->info->cols, ctx->width, ctx->prob, err);
     double elapsed = herd_now() - t0;
     if (herd_comm_agree(ctx->comm, err) != HERD_OK)
         return err->code;
@@ -158,7 +176,7 @@ static void add_header(herd_eval_ctx *ctx, cJSON *out)
 {
     cJSON_AddStringToObject(out, "checkpoint", ctx->req->checkpoint);
     cJSON_AddStringToObject(out, "data", ctx->req->data);
-    cJSON_AddStringToObject(out, "data_sha256", ctx->info->content_sha256);
+    cJSON_AddStringToObject(out, "data_sha256", ctx->data_sha256);
     cJSON_AddStringToObject(out, "model_run_id", ctx->ck->run_id);
     cJSON_AddStringToObject(out, "task", herd_task_name(ctx->task));
     cJSON_AddNumberToObject(out, "n_classes", ctx->n_classes);
@@ -217,7 +235,7 @@ static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err
         .experiment = cfg->experiment, .name = name, .parent_id = ctx->ck->run_id,
         .command = ctx->req->command, .world_size = ctx->size, .hosts = ctx->hosts,
         .config_text = cfg->canonical, .config_sha256 = cfg->sha256,
-        .data_sha256 = ctx->info->content_sha256, .git_commit = herd_build_commit(),
+        .data_sha256 = ctx->data_sha256, .git_commit = herd_build_commit(),
         .versions = herd_version(),
     };
     int rc = herd_runlog_begin(cfg->track.db, &info, log, err);
@@ -345,10 +363,10 @@ int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
     }
     if (rc == HERD_OK)
         rc = write_outputs(&ctx, err);
-    if (rc == HERD_OK && req->gate && ctx.gate_failed)
-        rc = herd_error_set(err, HERD_ERR_RUNTIME, "eval: gate failed (see \"gate\" in the result)");
     if (rc == HERD_OK && ctx.rank == 0)
         herd_info("evaluated %s on %lld rows of %s", req->checkpoint, (long long)ctx.n_total, req->data);
+    if (rc == HERD_OK && req->gate && ctx.gate_failed)
+        rc = herd_error_set(err, HERD_ERR_RUNTIME, "eval: gate failed (see \"gate\" in the result)");
     if (result != NULL && rc == HERD_OK) {
         *result = ctx.result;
         ctx.result = NULL;

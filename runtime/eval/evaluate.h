@@ -62,6 +62,7 @@ typedef struct herd_eval_ctx {
     herd_model *model;            /* batch of HERD_EVAL_CHUNK rows */
     herd_dataset *ds;
     const herd_dataset_info *info;
+    char data_sha256[65];         /* the stored content hash, else computed (herd data hash) */
     char **feature_names;         /* info->cols names (dataset's /feature_names or f0..) */
 
     int task, n_classes;          /* HERD_TASK_*; n_classes 0 for regression */
@@ -136,15 +137,23 @@ int herd_eval_fit_recal(herd_eval_ctx *ctx, int method, herd_recal *r, herd_erro
 
 /* ---- helpers for sections (reduce.c) ---- */
 
-/* A sum of doubles in fixed point (2^-32 resolution per term) kept as
- * integers, so the sum over ranks is exact and independent of how rows are
- * split: 1, 2 or 4 ranks give bitwise-identical results. */
+/* An exact sum of doubles kept as integers, so the sum over ranks is
+ * independent of how rows are split: 1, 2 or 4 ranks give bitwise-identical
+ * results. The sum is a fixed-point number wide enough for every finite
+ * double (bits 2^-1088 to 2^1087), in 32-bit digits held in int64 words so
+ * that additions can carry. Start from { 0 }. */
+#define HERD_EVAL_FX_DIGITS 68
+
 typedef struct herd_eval_fx {
-    int64_t whole, frac;      /* value = whole + frac * 2^-32 */
+    int64_t digit[HERD_EVAL_FX_DIGITS];  /* value = sum digit[i] * 2^(32 i - 1088) */
+    int64_t adds;                        /* additions since the carries were last settled */
 } herd_eval_fx;
 
+/* Add v exactly; a non-finite v is skipped (callers clip terms). */
 void herd_eval_fx_add(herd_eval_fx *s, double v);
-/* Add n sums over ranks and convert them to doubles in out[n]. COLLECTIVE. */
+/* Add n sums over ranks and convert them to doubles in out[n], each the
+ * nearest double to the exact sum. HERD_ERR_DATA when a sum is beyond the
+ * range of a double. COLLECTIVE. */
 int herd_eval_fx_reduce(herd_comm *comm, herd_eval_fx *s, int n, double *out, herd_error *err);
 
 /* Gather every rank's items (stride doubles each, n_mine of them) in rank
@@ -155,9 +164,11 @@ int herd_eval_gather(herd_comm *comm, const double *mine, int64_t n_mine, int st
 
 /* Predict n rows of raw features X (n x cols): preprocess a copy of each
  * chunk with pp, run model (built for HERD_EVAL_CHUNK rows), write n x width
- * values to out. Not collective. */
+ * values to out. first_row is the file row of X's first row, for errors
+ * (-1 when X's rows are not consecutive rows of the file). Not collective. */
 int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
-                           int64_t n, int64_t cols, int width, float *out, herd_error *err);
+                           int64_t n, int64_t first_row, int64_t cols, int width, float *out,
+                           herd_error *err);
 
 /* Index of the largest of K values (first on ties). */
 int herd_eval_argmax(const float *p, int K);

@@ -10,8 +10,11 @@
  *   eval.gate.flagged_slices         no slice significantly worse than overall
  *   eval.gate.tests                  every configured behavioural test passed
  * Each failed check adds one human-readable line to "reasons"; "passed" is
- * true when there are none. A metric the result does not hold fails the gate
- * (a gate that cannot be checked must not pass). The result is the same on
+ * true when there are none. A metric the result does not hold, or holds as
+ * null (undefined on this data, e.g. roc_auc with one class), fails the gate
+ * (a gate that cannot be checked must not pass); a slice metric that is
+ * undefined in that slice (no positives) is listed in "undefined" instead and
+ * does not fail it. The result is the same on
  * every rank, so this section needs no communication.
  */
 #include "eval/checks.h"
@@ -22,6 +25,7 @@
 
 typedef struct gate {
     cJSON *reasons;
+    cJSON *undefined;      /* slice metrics undefined in their slice: listed, not failed */
     int checks;
 } gate;
 
@@ -32,21 +36,33 @@ static void fail(gate *g, const char *fmt, const char *a, double x, double y)
     cJSON_AddItemToArray(g->reasons, cJSON_CreateString(line));
 }
 
+/* A metric's value: a number, or null (NaN before printing) when it is
+ * undefined on this data. */
+static int is_metric(const cJSON *v)
+{
+    return cJSON_IsNumber(v) || cJSON_IsNull(v);
+}
+
+static double metric_value(const cJSON *v)
+{
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
 static const cJSON *find_in(const cJSON *obj, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (cJSON_IsNumber(v))
+    if (is_metric(v))
         return v;
     for (const cJSON *c = obj != NULL ? obj->child : NULL; c != NULL; c = c->next) {
         v = cJSON_IsObject(c) ? cJSON_GetObjectItemCaseSensitive(c, name) : NULL;
-        if (cJSON_IsNumber(v))
+        if (is_metric(v))
             return v;
     }
     return NULL;
 }
 
-/* The metric named name in the result, or NAN. */
-static double lookup(const cJSON *result, const char *name)
+/* The metric named name in the result, or NULL when the result does not hold it. */
+static const cJSON *lookup(const cJSON *result, const char *name)
 {
     if (strchr(name, '.') != NULL) {
         char path[256];
@@ -54,15 +70,15 @@ static double lookup(const cJSON *result, const char *name)
         const cJSON *node = result;
         for (char *part = strtok(path, "."); part != NULL && node != NULL; part = strtok(NULL, "."))
             node = cJSON_GetObjectItemCaseSensitive(node, part);
-        return cJSON_IsNumber(node) ? node->valuedouble : NAN;
+        return is_metric(node) ? node : NULL;
     }
     static const char *const sections[] = { "metrics", "calibration", "selective", "conformal", NULL };
     for (int i = 0; sections[i] != NULL; i++) {
         const cJSON *v = find_in(cJSON_GetObjectItem(result, sections[i]), name);
         if (v != NULL)
-            return v->valuedouble;
+            return v;
     }
-    return NAN;
+    return NULL;
 }
 
 static int check_limits(const cJSON *result, const char *text, const char *key, int is_min,
@@ -72,11 +88,15 @@ static int check_limits(const cJSON *result, const char *text, const char *key, 
     if (limits == NULL)
         return err->code;
     for (const cJSON *l = limits->child; l != NULL; l = l->next, g->checks++) {
-        double v = lookup(result, l->string);
+        const cJSON *found = lookup(result, l->string);
+        double v = metric_value(found);
         if (!cJSON_IsNumber(l))
             fail(g, "%s: limit is not a number", l->string, 0, 0);
-        else if (isnan(v))
+        else if (found == NULL)
             fail(g, "%s: not in the result (section off, or not defined for this task)", l->string, 0, 0);
+        else if (isnan(v))
+            fail(g, "%s: undefined on this data (one class only?), so the gate cannot check it",
+                 l->string, 0, 0);
         else if (is_min ? v < l->valuedouble : v > l->valuedouble)
             fail(g, is_min ? "%s %.6g is below the minimum %.6g" : "%s %.6g is above the maximum %.6g",
                  l->string, v, l->valuedouble);
@@ -97,7 +117,10 @@ static void check_baselines(const cJSON *result, gate *g)
     for (const cJSON *b = beats != NULL ? beats->child : NULL; b != NULL; b = b->next, g->checks++) {
         char what[300];
         snprintf(what, sizeof what, "%s baseline on %s", b->string, metric ? metric : "?");
-        if (!cJSON_IsTrue(b))
+        if (cJSON_IsNull(b))
+            fail(g, "the model cannot be compared with the %s: the metric is undefined on this "
+                    "data (one class only?)", what, 0, 0);
+        else if (!cJSON_IsTrue(b))
             fail(g, "the model does not beat the %s", what, 0, 0);
     }
 }
@@ -114,10 +137,17 @@ static int check_slices(const herd_eval_ctx *ctx, gate *g, herd_error *err)
         if (herd_eval_json_number(s, "n", 0) < (double)cfg->eval.slice_min_rows)
             continue;
         for (const cJSON *m = mins->child; m != NULL; m = m->next, g->checks++) {
-            double v = herd_eval_json_number(cJSON_GetObjectItem(s, "metrics"), m->string, NAN);
+            const cJSON *found = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(s, "metrics"), m->string);
+            double v = metric_value(found);
             char what[300];
             snprintf(what, sizeof what, "slice '%s' %s", name, m->string);
-            if (!(v >= m->valuedouble))
+            if (!cJSON_IsNumber(m))
+                fail(g, "%s: limit is not a number", what, 0, 0);
+            else if (!is_metric(found))
+                fail(g, "%s: not in the slice's metrics", what, 0, 0);
+            else if (isnan(v))
+                cJSON_AddItemToArray(g->undefined, cJSON_CreateString(what));
+            else if (v < m->valuedouble)
                 fail(g, "%s %.6g is below the minimum %.6g", what, v, m->valuedouble);
         }
         if (!cfg->eval.gate.flagged_slices)
@@ -149,7 +179,7 @@ static void check_tests(const cJSON *result, gate *g)
 int herd_eval_gate(herd_eval_ctx *ctx, cJSON *out, herd_error *err)
 {
     const herd_config *cfg = ctx->cfg;
-    gate g = { .reasons = cJSON_CreateArray() };
+    gate g = { .reasons = cJSON_CreateArray(), .undefined = cJSON_CreateArray() };
     int rc = check_limits(ctx->result, cfg->eval.gate.min, "eval.gate.min", 1, &g, err);
     if (rc == HERD_OK)
         rc = check_limits(ctx->result, cfg->eval.gate.max, "eval.gate.max", 0, &g, err);
@@ -164,6 +194,7 @@ int herd_eval_gate(herd_eval_ctx *ctx, cJSON *out, herd_error *err)
     cJSON_AddBoolToObject(o, "passed", passed);
     cJSON_AddNumberToObject(o, "checks", g.checks);
     cJSON_AddItemToObject(o, "reasons", g.reasons);
+    cJSON_AddItemToObject(o, "undefined", g.undefined);
     ctx->gate_failed = !passed;
     return rc;
 }

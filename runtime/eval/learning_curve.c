@@ -38,7 +38,7 @@ static cJSON *score_rows(herd_comm *comm, const herd_checkpoint *ck, herd_model 
     const herd_model_spec *spec = &ck->spec;
     int width = spec->task == HERD_TASK_REGRESSION ? 1 : spec->n_classes;
     float *pred = herd_malloc((size_t)(rows->n * width + 1) * sizeof(float));
-    int rc = herd_eval_predict_rows(model, ck->pp, rows->X, rows->n, rows->cols, width, pred, err);
+    int rc = herd_eval_predict_rows(model, ck->pp, rows->X, rows->n, -1, rows->cols, width, pred, err);
     herd_eval_acc acc;
     herd_eval_result res = { 0 };
     herd_eval_begin(&acc, spec->task, spec->n_classes);
@@ -237,9 +237,11 @@ int herd_learning_curve(herd_comm *comm, const herd_config *cfg, const double *f
         double vv = rc == HERD_OK ? cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "validation_metrics"), key)) : NAN;
         cJSON_AddNumberToObject(p, "train", tv);
         cJSON_AddNumberToObject(p, "validation", vv);
+        char tbuf[32], vbuf[32];
         if (rc == HERD_OK && herd_comm_rank(comm) == 0)
-            herd_info("learning curve: fraction %g: %.0f rows, train %s %.4f, validation %.4f, %.2f s",
-                      fractions[i], cJSON_GetNumberValue(cJSON_GetObjectItem(p, "train_rows")), key, tv, vv,
+            herd_info("learning curve: fraction %g: %.0f rows, train %s %s, validation %s, %.2f s",
+                      fractions[i], cJSON_GetNumberValue(cJSON_GetObjectItem(p, "train_rows")), key,
+                      herd_format_metric(tbuf, tv), herd_format_metric(vbuf, vv),
                       cJSON_GetNumberValue(cJSON_GetObjectItem(p, "seconds")));
     }
     cJSON_AddStringToObject(lc, "data", cfg->data.train);

@@ -14,7 +14,7 @@
 static int around_mean(herd_eval_ctx *ctx, const uint8_t *keep, double mean, double *sst,
                        herd_error *err)
 {
-    herd_eval_fx fx = { 0, 0 };
+    herd_eval_fx fx = { 0 };
     for (int64_t i = 0; i < ctx->n; i++)
         if (keep == NULL || keep[i])
             herd_eval_fx_add(&fx, ((double)ctx->y[i] - mean) * ((double)ctx->y[i] - mean));
@@ -25,7 +25,7 @@ cJSON *herd_eval_score_regression(herd_eval_ctx *ctx, const float *pred, const u
                                   herd_error *err)
 {
     enum { ROWS, SSE, SAE, SUM_Y, APE, N_SUMS };
-    herd_eval_fx fx[N_SUMS] = { { 0, 0 } };
+    herd_eval_fx fx[N_SUMS] = { 0 };
     double s[N_SUMS], sst = 0;
     for (int64_t i = 0; i < ctx->n; i++) {
         if (keep != NULL && !keep[i])

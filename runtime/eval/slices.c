@@ -208,7 +208,7 @@ static void classifier_intervals(herd_eval_ctx *ctx, const cJSON *m, cJSON *ci)
 /* Regression: mae and mse +- z sd / sqrt(n) from fixed-point sums. COLLECTIVE. */
 static int regression_intervals(herd_eval_ctx *ctx, const uint8_t *keep, cJSON *ci, herd_error *err)
 {
-    herd_eval_fx fx[4] = { { 0, 0 } };
+    herd_eval_fx fx[4] = { 0 };
     double s[4];
     for (int64_t i = 0; i < ctx->n; i++) {
         if (!keep[i])

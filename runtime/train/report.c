@@ -188,11 +188,11 @@ int herd_trainer_evaluate(herd_trainer *t, const herd_rows *rows, int64_t total,
     int rc = herd_eval_finish(&acc, t->comm, &res, err);
     char line[512] = "";
     for (int i = 0; i < res.n && rc == HERD_OK; i++) {
-        char key[64];
+        char key[64], value[32];
         snprintf(key, sizeof key, "%s/%s", prefix, res.names[i]);
         rc = herd_trainer_record(t, key, res.values[i], err);
         size_t used = strlen(line);
-        snprintf(line + used, sizeof line - used, " %s %.4f", key, res.values[i]);
+        snprintf(line + used, sizeof line - used, " %s %s", key, herd_format_metric(value, res.values[i]));
     }
     if (rc == HERD_OK) {
         if (t->rank == 0 && progress_bar_wanted())

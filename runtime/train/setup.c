@@ -184,7 +184,7 @@ static int prepare_features(herd_trainer *t, herd_error *err)
     }
     herd_rows *all[3] = { &t->train, &t->val, &t->test };
     for (int i = 0; i < 3 && rc == HERD_OK; i++)
-        rc = herd_preprocess_apply(t->pp, all[i]->X, all[i]->n, err);
+        rc = herd_preprocess_apply(t->pp, all[i]->X, all[i]->n, -1, err);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 

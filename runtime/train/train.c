@@ -109,6 +109,12 @@ static int judge_best(herd_trainer *t, int *best, herd_error *err)
                               "(see the val/ metrics in docs/cli.md)", key);
     double v = t->recorded_value[i];
     int lower = herd_eval_lower_is_better(key);
+    if (isnan(v) && t->best_step < 0 && !t->best_undefined_warned) {
+        if (t->rank == 0)
+            herd_warn("train.keep_best: %s is undefined on the validation rows (one class only?), "
+                      "so no best checkpoint can be chosen; best.h5 is written once it is defined", key);
+        t->best_undefined_warned = 1;
+    }
     if (isfinite(v) && (t->best_step < 0 || (lower ? v < t->best_value : v > t->best_value))) {
         t->best_value = v;
         t->best_step = t->step;

@@ -61,6 +61,7 @@ typedef struct herd_trainer {
     int64_t skipped_steps;                /* non-finite steps skipped (train.on_nonfinite: skip) */
     double best_value;                    /* train.keep_best: best value so far */
     int64_t best_step;                    /* the step of best.h5; -1 none */
+    int best_undefined_warned;            /* said once that keep_best's metric is undefined */
     int stop_signal;                      /* the signal all ranks agreed to stop for; 0 none */
     int reducing;                         /* inside this step's gradient allreduce (watchdog) */
     int64_t stall_rank, stall_step;       /* test hook HERD_TEST_STALL_RANK/_AT_STEP; -1 off */
