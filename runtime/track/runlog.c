@@ -603,19 +603,25 @@ int herd_runlog_log_samples(herd_runlog *rl, int64_t step, const herd_run_sample
     return rc;
 }
 
+/* Open an existing run file for one change from outside the run's writer
+ * (another command, the watchdog thread). Close rl->db afterwards, also on
+ * failure. */
+static int open_run_file(herd_runlog *rl, const char *run_file, herd_error *err)
+{
+    rl->file = (char *)run_file;
+    if (sqlite3_open_v2(run_file, &rl->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        return db_error(rl, err);
+    sqlite3_busy_timeout(rl->db, 5000);
+    return HERD_OK;
+}
+
 int herd_runlog_add_artifact(const char *run_file, const char *path, const char *kind,
                              herd_error *err)
 {
     herd_runlog rl = {0};
-    rl.file = (char *)run_file;
-    int rc = HERD_OK;
-    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = db_error(&rl, err);
-        goto done;
-    }
-    sqlite3_busy_timeout(rl.db, 5000);
-    rc = herd_runlog_log_artifact(&rl, path, kind, err);
-done:
+    int rc = open_run_file(&rl, run_file, err);
+    if (rc == HERD_OK)
+        rc = herd_runlog_log_artifact(&rl, path, kind, err);
     sqlite3_close(rl.db);
     return rc;
 }
@@ -623,15 +629,9 @@ done:
 int herd_runlog_refresh_artifact_in(const char *run_file, const char *path, herd_error *err)
 {
     herd_runlog rl = {0};
-    rl.file = (char *)run_file;
-    int rc = HERD_OK;
-    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = db_error(&rl, err);
-        goto done;
-    }
-    sqlite3_busy_timeout(rl.db, 5000);
-    rc = herd_runlog_refresh_artifact(&rl, path, err);
-done:
+    int rc = open_run_file(&rl, run_file, err);
+    if (rc == HERD_OK)
+        rc = herd_runlog_refresh_artifact(&rl, path, err);
     sqlite3_close(rl.db);
     return rc;
 }
@@ -640,16 +640,10 @@ int herd_runlog_mark_status(const char *run_file, const char *run_id, const char
                             herd_error *err)
 {
     herd_runlog rl = {0};
-    rl.file = (char *)run_file;
     snprintf(rl.id, sizeof rl.id, "%s", run_id);
-    int rc = HERD_OK;
-    if (sqlite3_open_v2(run_file, &rl.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = db_error(&rl, err);
-        goto done;
-    }
-    sqlite3_busy_timeout(rl.db, 5000);
-    rc = set_status(&rl, status, err);
-done:
+    int rc = open_run_file(&rl, run_file, err);
+    if (rc == HERD_OK)
+        rc = set_status(&rl, status, err);
     sqlite3_close(rl.db);
     return rc;
 }
