@@ -253,18 +253,26 @@ static void add_track_db(cJSON *root, const herd_config *cfg)
         cJSON_AddNullToObject(root, "track_db");
 }
 
+/* The summary's first keys, the same for every way a job ends. */
+static cJSON *summary_start(const herd_trainer *t, const char *status, const char *checkpoint,
+                            int64_t steps)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "run_id", t->run_id);
+    cJSON_AddStringToObject(root, "status", status);
+    cJSON_AddStringToObject(root, "checkpoint", checkpoint);
+    add_track_db(root, t->cfg);
+    cJSON_AddNumberToObject(root, "steps", (double)steps);
+    cJSON_AddNumberToObject(root, "train_seconds", t->started > 0 ? herd_now() - t->started : 0);
+    return root;
+}
+
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err)
 {
     const char *path = t->summary_json;  /* NULL: not asked for, or not writable */
     if (t->rank != 0 || path == NULL)
         return;
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "run_id", t->run_id);
-    cJSON_AddStringToObject(root, "status", status);
-    cJSON_AddStringToObject(root, "checkpoint", t->checkpoint);
-    add_track_db(root, t->cfg);
-    cJSON_AddNumberToObject(root, "steps", (double)t->step);
-    cJSON_AddNumberToObject(root, "train_seconds", t->started > 0 ? herd_now() - t->started : 0);
+    cJSON *root = summary_start(t, status, t->checkpoint, t->step);
     cJSON_AddNumberToObject(root, "track_seconds", t->track_time);
     if (err->code != HERD_OK)
         cJSON_AddStringToObject(root, "error", err->msg);
@@ -302,13 +310,7 @@ void herd_trainer_write_failed_summary(herd_trainer *t, const char *why)
         return;
     pthread_mutex_lock(&summary_lock);
     if (!t->summary_written) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "run_id", t->run_id);
-        cJSON_AddStringToObject(root, "status", HERD_RUN_FAILED);
-        cJSON_AddStringToObject(root, "checkpoint", t->agreed_checkpoint);
-        add_track_db(root, t->cfg);
-        cJSON_AddNumberToObject(root, "steps", (double)t->agreed_step);
-        cJSON_AddNumberToObject(root, "train_seconds", herd_now() - t->started);
+        cJSON *root = summary_start(t, HERD_RUN_FAILED, t->agreed_checkpoint, t->agreed_step);
         cJSON_AddStringToObject(root, "error", why);
         cJSON_AddObjectToObject(root, "metrics");
         save_summary(path, root);
