@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What herd eval and training say about metrics that are undefined on the data
-# (one class only, slices without positives), heuristic rules on features whose
+# (one class only, slices without positives; model_beats is null, not true,
+# and the gate says it cannot compare), heuristic rules on features whose
 # names hold punctuation, the content hash of data files written by other
 # tools (no content_sha256 attribute), and the "evaluated" line when the gate
 # fails. The data is written with h5py, as another tool would.
@@ -68,6 +69,13 @@ expect_exit 1 "gate min on an undefined metric fails" run_ranks 2 eval "$ck" --d
 check "gate says roc_auc is undefined on this data" \
   jq -e '.gate.reasons == ["roc_auc: undefined on this data (one class only?), so the gate cannot check it"]' g.json > /dev/null
 check "evaluated line printed when the gate fails" grep -q "evaluated $ck on 400 rows of onecls.h5" last.out
+expect_exit 1 "gate on the baselines with one class fails" run_ranks 2 eval "$ck" --data onecls.h5 \
+  eval.gate.must_beat_baselines=true eval.store=false --gate --json b.json --html b.html
+check "model_beats null, not true, for every baseline" \
+  jq -e '(.baselines.model_beats | length >= 2) and ([.baselines.model_beats[] | select(. != null)] | length == 0)' b.json > /dev/null
+check "gate says the baselines cannot be compared" \
+  jq -e '.gate.reasons | any(test("cannot be compared with the zero_rule baseline on roc_auc: the metric is undefined"))' b.json > /dev/null
+check "html says n/a for the baselines" grep -q "n/a (metric undefined)" b.html
 expect_exit 1 "gate min on a metric the result lacks" run_ranks 2 eval "$ck" --data onecls.h5 \
   'eval.gate.min={no_such_metric: 0.5}' eval.store=false --gate --json g2.json
 check "a missing metric is still 'not in the result'" \
