@@ -103,6 +103,15 @@ static double batched_reference(herd_model *m, const herd_batch *batch, int C, f
     return loss;
 }
 
+/* The batch's rows, copied contiguous: what the batched path reads. */
+static void gather_batch(const problem *p, int B, float *x, float *y)
+{
+    for (int i = 0; i < B; i++) {
+        memcpy(x + (size_t)i * p->n_in, p->X + p->idx[i] * p->n_in, (size_t)p->n_in * sizeof(float));
+        y[i] = p->y[p->idx[i]];
+    }
+}
+
 static double one_pass(herd_model *m, const problem *p, int B, float scale)
 {
     herd_batch batch = { .X = p->X, .y = p->y, .idx = p->idx, .B = B };
@@ -177,10 +186,7 @@ static void against_differences(int type, int task)
     if (m == NULL)
         return;
     float *x = herd_malloc((size_t)B * C * sizeof(float)), y[B];
-    for (int i = 0; i < B; i++) {
-        memcpy(x + (size_t)i * C, p.X + p.idx[i] * C, C * sizeof(float));
-        y[i] = p.y[p.idx[i]];
-    }
+    gather_batch(&p, B, x, y);
     one_pass(m, &p, B, 1.0f / B);
     const double h = 1e-3;
     int bad = 0;
@@ -241,10 +247,7 @@ static void test_repeatable_and_indexed(void)
     memcpy(first, m->grads, bytes);
     double l2 = one_pass(m, &p, B, 0.1f);
     CHECK(l1 == l2 && memcmp(first, m->grads, bytes) == 0);
-    for (int i = 0; i < B; i++) {
-        memcpy(x + (size_t)i * C, p.X + p.idx[i] * C, C * sizeof(float));
-        y[i] = p.y[p.idx[i]];
-    }
+    gather_batch(&p, B, x, y);
     memset(m->grads, 0xff, m->n_params * sizeof(float)); /* NaN: must be overwritten */
     double l3 = herd_model_loss_and_grad(m, x, y, B, 0.1f);
     CHECK(l1 == l3 && memcmp(first, m->grads, bytes) == 0);
@@ -270,10 +273,7 @@ static void test_mlp_gathers(void)
     float *first = herd_malloc(bytes), *x = herd_malloc((size_t)B * C * sizeof(float)), y[B];
     double l1 = one_pass(m, &p, B, 0.25f);
     memcpy(first, m->grads, bytes);
-    for (int i = 0; i < B; i++) {
-        memcpy(x + (size_t)i * C, p.X + p.idx[i] * C, C * sizeof(float));
-        y[i] = p.y[p.idx[i]];
-    }
+    gather_batch(&p, B, x, y);
     memset(m->grads, 0xff, m->n_params * sizeof(float)); /* NaN: must be overwritten */
     double l2 = herd_model_loss_and_grad(m, x, y, B, 0.25f);
     CHECK(l1 == l2 && memcmp(first, m->grads, bytes) == 0);
