@@ -502,6 +502,14 @@ int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err)
     return rc;
 }
 
+int herd_dataset_content_sha256(herd_dataset *ds, char hex[65], herd_error *err)
+{
+    if (ds->info.content_sha256[0] == '\0')
+        return herd_dataset_compute_sha256(ds, hex, err);
+    memcpy(hex, ds->info.content_sha256, sizeof ds->info.content_sha256);
+    return HERD_OK;
+}
+
 /* ---- write ---- */
 
 static void hash_spec(const herd_dataset_spec *s, char hex[65])

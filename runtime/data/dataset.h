@@ -79,6 +79,11 @@ int herd_dataset_check_labels(herd_dataset *ds, herd_error *err);
  * then /y, then /split if present, all little-endian, in row order). */
 int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err);
 
+/* The content hash a run records: the stored content_sha256 attribute, or,
+ * for files written without one (by other tools), the hash computed as
+ * herd_dataset_compute_sha256 does. Never writes to the file. */
+int herd_dataset_content_sha256(herd_dataset *ds, char hex[65], herd_error *err);
+
 /* A whole in-memory dataset for writing. */
 typedef struct herd_dataset_spec {
     int64_t rows, cols;

@@ -80,11 +80,8 @@ static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
  * and sent to every rank. COLLECTIVE. */
 static int data_hash(herd_eval_ctx *ctx, herd_error *err)
 {
-    snprintf(ctx->data_sha256, sizeof ctx->data_sha256, "%s", ctx->info->content_sha256);
-    if (ctx->data_sha256[0] != '\0')
-        return HERD_OK;
     if (ctx->rank == 0)
-        herd_dataset_compute_sha256(ctx->ds, ctx->data_sha256, err);  /* a failure is in err */
+        herd_dataset_content_sha256(ctx->ds, ctx->data_sha256, err);  /* a failure is in err */
     int rc = herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
     return rc == HERD_OK ? herd_comm_bcast(ctx->comm, ctx->data_sha256, sizeof ctx->data_sha256, 0, err) : rc;
 }

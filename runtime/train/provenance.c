@@ -139,16 +139,15 @@ static cJSON *bindings_json(const rank_place *all, int size)
     return b;
 }
 
-static void add_dataset(cJSON *sets, const char *role, herd_dataset *ds, int64_t rows)
+static void add_dataset(cJSON *sets, const char *role, herd_dataset *ds, const char *sha256,
+                        int64_t rows)
 {
-    if (ds == NULL)
-        return;
     const herd_dataset_info *info = herd_dataset_get_info(ds);
     cJSON *o = cJSON_AddObjectToObject(sets, role);
     cJSON_AddStringToObject(o, "path", herd_dataset_path(ds));
     cJSON_AddNumberToObject(o, "rows", (double)rows);
     cJSON_AddNumberToObject(o, "columns", (double)info->cols);
-    cJSON_AddStringToObject(o, "sha256", info->content_sha256);
+    cJSON_AddStringToObject(o, "sha256", sha256);
 }
 
 /* datasets: {train, val, test}: rows used in each role; val and test rows
@@ -156,11 +155,15 @@ static void add_dataset(cJSON *sets, const char *role, herd_dataset *ds, int64_t
 static cJSON *datasets_json(const herd_trainer *t)
 {
     cJSON *sets = cJSON_CreateObject();
-    add_dataset(sets, "train", t->train_ds, t->n_train);
-    if (t->n_val > 0)
-        add_dataset(sets, "val", t->val_ds != NULL ? t->val_ds : t->train_ds, t->n_val);
-    if (t->n_test > 0)
-        add_dataset(sets, "test", t->test_ds != NULL ? t->test_ds : t->train_ds, t->n_test);
+    add_dataset(sets, "train", t->train_ds, t->train_sha256, t->n_train);
+    if (t->n_val > 0 && t->val_ds != NULL)
+        add_dataset(sets, "val", t->val_ds, t->val_sha256, t->n_val);
+    else if (t->n_val > 0)
+        add_dataset(sets, "val", t->train_ds, t->train_sha256, t->n_val);
+    if (t->n_test > 0 && t->test_ds != NULL)
+        add_dataset(sets, "test", t->test_ds, t->test_sha256, t->n_test);
+    else if (t->n_test > 0)
+        add_dataset(sets, "test", t->train_ds, t->train_sha256, t->n_test);
     return sets;
 }
 

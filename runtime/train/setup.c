@@ -18,6 +18,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Rank 0: the content hash of each data file, recorded with the run and its
+ * checkpoints. A file written by another tool has none stored: it is
+ * computed here (a full read, said once), so `herd runs reproduce` can still
+ * check that the data is the same. */
+static int hash_data(herd_trainer *t, herd_error *err)
+{
+    herd_dataset *files[3] = { t->train_ds, t->val_ds, t->test_ds };
+    char *hashes[3] = { t->train_sha256, t->val_sha256, t->test_sha256 };
+    int rc = HERD_OK;
+    for (int i = 0; i < 3 && rc == HERD_OK; i++) {
+        if (files[i] == NULL)
+            continue;
+        double t0 = herd_now();
+        rc = herd_dataset_content_sha256(files[i], hashes[i], err);
+        if (rc == HERD_OK && herd_dataset_get_info(files[i])->content_sha256[0] == '\0')
+            herd_info("%s has no stored content hash: computed sha256 %.12s in %.1f s",
+                      herd_dataset_path(files[i]), hashes[i], herd_now() - t0);
+    }
+    return rc;
+}
+
 static int open_data(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
@@ -43,6 +64,8 @@ static int open_data(herd_trainer *t, herd_error *err)
         else if (t->rank == 0)
             rc = herd_dataset_check_labels(others[i], err);
     }
+    if (rc == HERD_OK && t->rank == 0)
+        rc = hash_data(t, err);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
@@ -335,7 +358,7 @@ static int begin_run_log(herd_trainer *t, herd_error *err)
         .parent_id = parent_run(t),
         .world_size = t->size, .hosts = hosts, .config_text = cfg->canonical,
         .config_sha256 = cfg->sha256,
-        .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
+        .data_sha256 = t->train_sha256,
         .git_commit = commit, .git_dirty = dirty, .versions = versions,
     };
     rc = herd_runlog_begin(cfg->track.db, &info, &t->log, err);

@@ -72,7 +72,7 @@ static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
             .world_size = t->size, .skipped_steps = t->skipped_steps,
             .best_metric = cfg->train.keep_best, .best_value = t->best_value,
             .best_step = t->best_step, .run_id = t->run_id,
-            .data_sha256 = herd_dataset_get_info(t->train_ds)->content_sha256,
+            .data_sha256 = t->train_sha256,
             .config = cfg->canonical,
         };
         if (claim_checkpoint_dir(t, err) == HERD_OK &&

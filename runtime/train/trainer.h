@@ -33,6 +33,8 @@ typedef struct herd_trainer {
     herd_topo_plan topo;
 
     herd_dataset *train_ds, *val_ds, *test_ds;
+    /* rank 0: their content hashes, stored or computed (herd_dataset_content_sha256) */
+    char train_sha256[65], val_sha256[65], test_sha256[65];
     herd_rows train, val, test;
     int64_t n_train, n_val, n_test;       /* rows over all ranks */
     herd_preprocess *pp;

@@ -131,4 +131,19 @@ run_ranks 2 eval "$ck" --data onecls.h5 eval.store=false track.enabled=true trac
 id=$("$HERD" runs list --db runs/herd.db --json | jq -r '.[0].id')
 check "runs show prints the data hash" grep -q "^data *sha256 $hash$" <<<"$("$HERD" runs show "$id" --db runs/herd.db)"
 
+# Training on such a file records the computed hash too: in the run, its
+# datasets record and its checkpoints, so runs reproduce can check the data.
+train_hash=$("$HERD" data hash train.h5 | cut -d' ' -f1)
+check "training says it computed the hash" \
+  grep -q "train.h5 has no stored content hash: computed sha256 ${train_hash:0:12}" train.log
+run_ranks 2 train cfg.yaml track.enabled=true track.db=runs/herd.db train.checkpoint_dir=ck2 \
+  --summary-json s2.json > /dev/null 2>&1
+id=$(json s2.json .run_id)
+"$HERD" runs show "$id" --db runs/herd.db --json > run.json
+check "the run records the computed data hash" test "$(json run.json .data_sha256)" = "$train_hash"
+check "its datasets record names the hash of train and val rows" \
+  jq -e --arg h "$train_hash" '.datasets.train.sha256 == $h and .datasets.val.sha256 == $h' run.json > /dev/null
+check "its checkpoint records the hash" \
+  grep -q "$train_hash" <<<"$(h5dump -a data_sha256 "$(json s2.json .checkpoint)")"
+
 finish
