@@ -46,18 +46,14 @@ void herd_preprocess_free(herd_preprocess *pp)
     free(pp);
 }
 
-/* First non-finite value as an error (impute none). */
-static int find_missing(const herd_preprocess *pp, const float *X, int64_t rows, int rank,
-                        herd_error *err)
+int64_t herd_preprocess_first_missing(const float *X, int64_t rows, int64_t cols, int64_t *col)
 {
-    for (int64_t i = 0; i < rows * pp->cols; i++)
-        if (!isfinite(X[i]))
-            return herd_error_set(err, HERD_ERR_DATA,
-                                  "preprocess: column %lld, row %lld of rank %d's rows: value %g "
-                                  "is missing or not finite (set data.impute to mean or median)",
-                                  (long long)(i % pp->cols), (long long)(i / pp->cols), rank,
-                                  (double)X[i]);
-    return HERD_OK;
+    for (int64_t i = 0; i < rows * cols; i++)
+        if (!isfinite(X[i])) {
+            *col = i % cols;
+            return i / cols;
+        }
+    return -1;
 }
 
 /* Global count and mean of the finite values of each column. */
@@ -171,14 +167,11 @@ int herd_preprocess_fit(herd_preprocess *pp, herd_comm *comm, const float *X, in
                         herd_error *err)
 {
     int64_t cols = pp->cols;
-    if (pp->impute == HERD_IMPUTE_NONE)
-        find_missing(pp, X, rows, herd_comm_rank(comm), err);
-    int rc = herd_comm_agree(comm, err);
-    if (rc != HERD_OK || (!pp->standardize && pp->impute == HERD_IMPUTE_NONE))
-        return rc;
+    if (!pp->standardize && pp->impute == HERD_IMPUTE_NONE)
+        return HERD_OK;
     int64_t *count = herd_calloc((size_t)cols + 1, sizeof *count);
     double *mean = herd_calloc((size_t)cols + 1, sizeof *mean);
-    rc = fit_mean(comm, X, rows, cols, count, mean, err);
+    int rc = fit_mean(comm, X, rows, cols, count, mean, err);
     if (rc == HERD_OK && pp->standardize)
         rc = fit_scale(pp, comm, X, rows, count, mean, err);
     if (rc == HERD_OK && pp->impute == HERD_IMPUTE_MEDIAN)

@@ -29,11 +29,16 @@ typedef struct herd_preprocess {
 herd_preprocess *herd_preprocess_create(int64_t cols, int standardize, int impute);
 void herd_preprocess_free(herd_preprocess *pp);
 
-/* Fit on this rank's rows X (rows x cols). COLLECTIVE over comm. With
- * impute none, any NaN/Inf is an HERD_ERR_DATA error naming the row offset
- * and column (agreed across ranks). */
+/* Fit on this rank's rows X (rows x cols). COLLECTIVE over comm. Missing
+ * (non-finite) values are left out of the statistics; with impute none the
+ * caller rejects them first (herd_preprocess_first_missing), naming the
+ * file's row, or herd_preprocess_apply does. */
 int herd_preprocess_fit(herd_preprocess *pp, herd_comm *comm, const float *X, int64_t rows,
                         herd_error *err);
+
+/* The row of X (rows x cols) holding its first missing (non-finite) value,
+ * with its column in *col; -1 when every value is finite. */
+int64_t herd_preprocess_first_missing(const float *X, int64_t rows, int64_t cols, int64_t *col);
 
 /* Apply in place: NaN -> fill, then (x - mean) * scale. With impute none,
  * a non-finite value is HERD_ERR_DATA naming its column and its row of the

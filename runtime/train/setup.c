@@ -79,22 +79,67 @@ static int64_t stream_block_rows(const herd_trainer *t)
     return (batches > 0 ? batches : 1) * local;
 }
 
+/* Which rows of which file a role's shard holds: all rows of ds, or, when
+ * ds is NULL, the role's rows of the training file. */
+typedef struct shard_source {
+    herd_dataset *ds;
+    int role;
+    double val_fraction, fraction;
+} shard_source;
+
+static shard_source role_source(const herd_trainer *t, herd_dataset *ds, int role)
+{
+    const herd_config *cfg = t->cfg;
+    if (ds != NULL)
+        return (shard_source){ .ds = ds, .role = HERD_ROLE_ALL, .val_fraction = 0, .fraction = 1 };
+    return (shard_source){
+        .ds = t->train_ds, .role = role, .val_fraction = cfg->data.val_fraction,
+        .fraction = role == HERD_ROLE_TRAIN ? cfg->data.train_fraction : 1,
+    };
+}
+
 /* Load a role's shard from ds, or from the training file when ds is NULL. */
 static int load_role(herd_trainer *t, herd_dataset *ds, int role, herd_rows *rows,
                      int64_t *total, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
-    if (ds != NULL)
-        return herd_rows_load_shard(ds, HERD_ROLE_ALL, (uint64_t)cfg->seed, 0, t->rank, t->size,
-                                    rows, total, err);
-    double fraction = role == HERD_ROLE_TRAIN ? cfg->data.train_fraction : 1;
-    if (role == HERD_ROLE_TRAIN && cfg->data.stream)
-        return herd_rows_stream_shard(t->train_ds, role, (uint64_t)cfg->seed,
-                                      cfg->data.val_fraction, fraction, t->rank, t->size,
-                                      stream_block_rows(t), rows, total, err);
-    return herd_rows_load_shard_fraction(t->train_ds, role, (uint64_t)cfg->seed,
-                                         cfg->data.val_fraction, fraction, t->rank, t->size, rows,
-                                         total, err);
+    shard_source src = role_source(t, ds, role);
+    if (ds == NULL && role == HERD_ROLE_TRAIN && cfg->data.stream)
+        return herd_rows_stream_shard(src.ds, src.role, (uint64_t)cfg->seed, src.val_fraction,
+                                      src.fraction, t->rank, t->size, stream_block_rows(t), rows,
+                                      total, err);
+    return herd_rows_load_shard_fraction(src.ds, src.role, (uint64_t)cfg->seed, src.val_fraction,
+                                         src.fraction, t->rank, t->size, rows, total, err);
+}
+
+/* With data.impute none, a missing (non-finite) feature is an error naming
+ * its row of the file. A streamed shard's later blocks are checked as they
+ * are read (stream.c). Not collective. */
+static int reject_missing(herd_trainer *t, herd_error *err)
+{
+    herd_rows *rows[3] = { &t->train, &t->val, &t->test };
+    herd_dataset *files[3] = { NULL, t->val_ds, t->test_ds };
+    int roles[3] = { HERD_ROLE_TRAIN, HERD_ROLE_VAL, HERD_ROLE_TEST };
+    for (int r = 0; r < 3; r++) {
+        int64_t col = 0, i = herd_preprocess_first_missing(rows[r]->X, rows[r]->n, rows[r]->cols,
+                                                          &col);
+        if (i < 0)
+            continue;
+        shard_source src = role_source(t, files[r], roles[r]);
+        int64_t *index = NULL, count = 0, total = 0;
+        int rc = herd_rows_shard_index(src.ds, src.role, (uint64_t)t->cfg->seed, src.val_fraction,
+                                       src.fraction, t->rank, t->size, &index, &count, &total,
+                                       err);
+        if (rc == HERD_OK)
+            rc = herd_error_set(err, HERD_ERR_DATA,
+                                "preprocess: column %lld, row %lld of %s: value %g is missing or "
+                                "not finite (set data.impute to mean or median)",
+                                (long long)col, (long long)index[i], herd_dataset_path(src.ds),
+                                (double)rows[r]->X[i * rows[r]->cols + col]);
+        free(index);
+        return rc;
+    }
+    return HERD_OK;
 }
 
 static int load_shards(herd_trainer *t, herd_error *err)
@@ -190,21 +235,22 @@ static int read_resume(herd_trainer *t, herd_error *err)
 static int prepare_features(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
-    int rc = HERD_OK;
-    if (t->resume_from != NULL && t->resume_from->spec.n_in != t->train.cols) {
+    const herd_checkpoint *ck = t->resume_from;
+    if (ck != NULL && ck->spec.n_in != t->train.cols)
         return herd_error_set(err, HERD_ERR_DATA,  /* every rank sees the same: no agree */
                               "resume: the checkpoint was trained on %d columns, %s has %lld",
-                              t->resume_from->spec.n_in, cfg->data.train,
-                              (long long)t->train.cols);
-    } else if (t->resume_from != NULL) {
-        t->pp = t->resume_from->pp;
+                              ck->spec.n_in, cfg->data.train, (long long)t->train.cols);
+    if (ck != NULL) {
+        t->pp = t->resume_from->pp;  /* fitted when the run started */
         t->resume_from->pp = NULL;
     } else {
         t->pp = herd_preprocess_create(t->train.cols, cfg->data.standardize, cfg->data.impute);
-        rc = herd_preprocess_fit(t->pp, t->comm, t->train.X, t->train.n, err);
-        if (rc != HERD_OK)
-            return rc;  /* the fit agrees on errors itself */
     }
+    if (t->pp->impute == HERD_IMPUTE_NONE)
+        reject_missing(t, err);  /* a failure is in err */
+    int rc = herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+    if (rc == HERD_OK && ck == NULL)
+        rc = herd_preprocess_fit(t->pp, t->comm, t->train.X, t->train.n, err);
     herd_rows *all[3] = { &t->train, &t->val, &t->test };
     for (int i = 0; i < 3 && rc == HERD_OK; i++)
         rc = herd_preprocess_apply(t->pp, all[i]->X, all[i]->n, -1, err);

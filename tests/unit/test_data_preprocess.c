@@ -131,9 +131,14 @@ static void test_missing_is_error(herd_comm *comm)
     X[17 * COLS + 2] = NAN;
     herd_error err = { 0 };
     herd_preprocess *pp = herd_preprocess_create(COLS, 1, HERD_IMPUTE_NONE);
-    CHECK(herd_preprocess_fit(pp, comm, X, ROWS, &err) == HERD_ERR_DATA);
-    CHECK(strstr(err.msg, "column 2") != NULL && strstr(err.msg, "row 17") != NULL);
-    herd_error_clear(&err);
+    int64_t col = -1;
+    CHECK(herd_preprocess_first_missing(X, ROWS, COLS, &col) == 17 && col == 2);
+    X[30 * COLS + 0] = INFINITY;
+    CHECK(herd_preprocess_first_missing(X, ROWS, COLS, &col) == 17 && col == 2);
+    CHECK(herd_preprocess_first_missing(X + 18 * COLS, ROWS - 18, COLS, &col) == 12 && col == 0);
+    X[30 * COLS + 0] = 0;
+    CHECK(herd_preprocess_fit(pp, comm, X, ROWS, &err) == HERD_OK);  /* the NaN is left out */
+    CHECK(isfinite(pp->mean[2]) && isfinite(pp->scale[2]));
     X[17 * COLS + 2] = INFINITY;
     CHECK(herd_preprocess_apply(pp, X, ROWS, 1000, &err) == HERD_ERR_DATA);
     CHECK(strstr(err.msg, "column 2, row 1017 of the file") != NULL);
