@@ -52,8 +52,8 @@ const herd_key herd_config_schema[] = {
                 "/split is test (none without /split)"},
     {.name = "data.val_fraction", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, data.val_fraction), .def = "0", .fmin = 0, .fmax = 0.9,
-     .meaning = "fraction of data.train's train rows held out of training, for validation "
-                "when data.val is empty"},
+     .meaning = "fraction of data.train's train rows held out of training, for validation; "
+                "an error together with data.val"},
     {.name = "data.train_fraction", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, data.train_fraction), .def = "1", .fmin = 0, .fmax = 1,
      .fmin_open = 1,

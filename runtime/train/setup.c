@@ -42,6 +42,11 @@ static int hash_data(herd_trainer *t, herd_error *err)
 static int open_data(herd_trainer *t, herd_error *err)
 {
     const herd_config *cfg = t->cfg;
+    if (cfg->data.val[0] != '\0' && cfg->data.val_fraction > 0)  /* same on every rank */
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "data.val_fraction: %g would hold rows of data.train out for "
+                              "validation, but data.val (%s) is the validation set; set one of them",
+                              cfg->data.val_fraction, cfg->data.val);
     int rc = herd_dataset_open(cfg->data.train, &t->train_ds, err);
     if (rc == HERD_OK && cfg->data.val[0] != '\0')
         rc = herd_dataset_open(cfg->data.val, &t->val_ds, err);
