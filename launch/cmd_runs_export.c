@@ -9,6 +9,7 @@
  *   json         DIR/runs.json: the run objects with their full metric series
  */
 #include "launch/runs_cli.h"
+#include "core/files.h"
 #include "core/mem.h"
 #include "track/export.h"
 #include "track/runlog.h"
@@ -152,7 +153,7 @@ int runs_export(herd_runs *idx, const runs_args *a, herd_error *err)
     int n = 0;
     herd_error why = {0};
     int rc = export_runs(idx, a, &runs, &n, err);
-    if (rc == HERD_OK && herd_runlog_make_dirs(a->out, &why) != HERD_OK)
+    if (rc == HERD_OK && herd_make_dirs(a->out, &why) != HERD_OK)
         rc = herd_error_set(err, why.code, "runs export: %s", why.msg);
     if (rc == HERD_OK)
         rc = export_all(idx, runs, n, fmt, a->out, err);

@@ -7,6 +7,7 @@
  */
 #include "track/export.h"
 #include "track/runlog.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -215,7 +216,7 @@ static int write_text(const char *folder, const char *key, const char *text, her
     char *path = path_join(folder, key);
     char *dir = herd_strdup(path);
     *strrchr(dir, '/') = '\0';
-    int rc = herd_runlog_make_dirs(dir, err);
+    int rc = herd_make_dirs(dir, err);
     FILE *f = rc == HERD_OK ? fopen(path, "wb") : NULL;
     if (rc == HERD_OK && f == NULL)
         rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", path, strerror(errno));
@@ -326,7 +327,7 @@ int herd_export_tensorboard(const cJSON *run, const herd_run_metric *rows, int n
     char *file = herd_malloc(file_len);
     snprintf(file, file_len, "%s/events.out.tfevents.%lld.herd-%.8s", dir,
              (long long)num_member(run, "start_time"), str_member(run, "id"));
-    int rc = herd_runlog_make_dirs(dir, err);
+    int rc = herd_make_dirs(dir, err);
     FILE *f = rc == HERD_OK ? fopen(file, "wb") : NULL;
     if (rc == HERD_OK && f == NULL)
         rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", file, strerror(errno));
@@ -567,7 +568,7 @@ static int write_members(const char *run_dir, const char *sub, const cJSON *obj,
         keys[k++] = v->string;
     char **names = store_names(keys, n, sub);
     char *dir = path_join(run_dir, sub);
-    int rc = herd_runlog_make_dirs(dir, err);
+    int rc = herd_make_dirs(dir, err);
     k = 0;
     for (const cJSON *v = obj != NULL ? obj->child : NULL; v != NULL && rc == HERD_OK;
          v = v->next, k++) {
@@ -637,7 +638,7 @@ static int write_metric_files(const char *run_dir, const herd_run_metric *rows, 
     first[nkeys] = n;
     char **names = store_names(keys, nkeys, "metric");
     char *dir = path_join(run_dir, "metrics");
-    int rc = herd_runlog_make_dirs(dir, err);
+    int rc = herd_make_dirs(dir, err);
     for (int g = 0; g < nkeys && rc == HERD_OK; g++) {
         if (names[g] == NULL)
             continue;
@@ -661,7 +662,7 @@ static int write_run_files(const char *run_dir, const char *run_uri, const cJSON
 {
     char *artifacts = path_join(run_dir, "artifacts");
     cJSON *tags = mlflow_tags(run);
-    int rc = herd_runlog_make_dirs(artifacts, err);
+    int rc = herd_make_dirs(artifacts, err);
     if (rc == HERD_OK)
         rc = write_run_meta(run_dir, run_uri, run, exp_id, err);
     if (rc == HERD_OK)
@@ -708,10 +709,10 @@ int herd_export_mlflow(const cJSON *run, const herd_run_metric *rows, int n, con
 {
     char exp_id[32];
     int new_experiment = 0;
-    int rc = herd_runlog_make_dirs(root, err);
+    int rc = herd_make_dirs(root, err);
     char *trash = path_join(root, ".trash");
     if (rc == HERD_OK)
-        rc = herd_runlog_make_dirs(trash, err);
+        rc = herd_make_dirs(trash, err);
     if (rc == HERD_OK)
         rc = experiment_id(root, str_member(run, "experiment"), num_member(run, "start_time"),
                            exp_id, &new_experiment, err);

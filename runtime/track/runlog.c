@@ -25,6 +25,7 @@
  * one row is a transaction, so a crash never leaves a half-written run row.
  */
 #include "track/runlog.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -91,36 +92,6 @@ const char *herd_runlog_id(const herd_runlog *rl) { return rl->id; }
 const char *herd_runlog_name(const herd_runlog *rl) { return rl->name; }
 const char *herd_runlog_file(const herd_runlog *rl) { return rl->file; }
 
-/* Create path and its missing parents, like `mkdir -p`. */
-static int make_dirs(const char *path, herd_error *err)
-{
-    char *p = herd_strdup(path);
-    int rc = HERD_OK;
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char saved = *s;
-        *s = '\0';
-        struct stat st;
-        if (mkdir(p, 0775) != 0 && errno != EEXIST) {
-            rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot create folder: %s", p, strerror(errno));
-            goto done;
-        }
-        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot create folder: %s", p,
-                                strerror(errno != EEXIST ? errno : ENOTDIR));
-            goto done;
-        }
-        *s = saved;
-        if (saved == '\0')
-            break;
-    }
-done:
-    free(p);
-    return rc;
-}
-
-int herd_runlog_make_dirs(const char *path, herd_error *err) { return make_dirs(path, err); }
 
 static int random_id(char id[33], herd_error *err)
 {
@@ -343,7 +314,7 @@ int herd_runlog_begin(const char *db_path, const herd_run_info *info, herd_runlo
                               info->run_id);
     herd_runlog *rl = herd_calloc(1, sizeof *rl);
     char *folder = herd_runlog_folder(db_path);
-    int rc = make_dirs(folder, err);
+    int rc = herd_make_dirs(folder, err);
     if (rc != HERD_OK)
         goto done;
     if (resume)

@@ -112,8 +112,4 @@ int herd_runlog_end(herd_runlog *rl, const char *status, herd_error *err);
 /* The folder holding run files for db_path: "<db_path>.d". Caller frees. */
 char *herd_runlog_folder(const char *db_path);
 
-/* Create a folder and its missing parents, like `mkdir -p`. Errors:
- * HERD_ERR_IO naming the folder that could not be made. */
-int herd_runlog_make_dirs(const char *path, herd_error *err);
-
 #endif

@@ -1,5 +1,6 @@
 /* checkpoint.c - atomic HDF5 checkpoints with a payload checksum. */
 #include "train/checkpoint.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
@@ -116,29 +117,12 @@ static int write_preprocess(hid_t file, const herd_preprocess *pp, herd_error *e
     return rc;
 }
 
-static int make_dirs(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 int herd_checkpoint_check_dir(const char *dir, herd_error *err)
 {
     char probe[4200];
-    if (make_dirs(dir) != 0)
-        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
-                              strerror(errno));
+    herd_error why = { 0 };
+    if (herd_make_dirs(dir, &why) != HERD_OK)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: %s", why.msg);
     snprintf(probe, sizeof probe, "%s/.herd-write-test-%d", dir, (int)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
@@ -243,9 +227,9 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
         return herd_error_set(err, HERD_ERR_RUNTIME,
                               "checkpoint: step %lld: parameters are not finite; not saved",
                               (long long)src->step);
-    if (make_dirs(dir) != 0)
-        return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s: %s", dir,
-                              strerror(errno));
+    herd_error why = { 0 };
+    if (herd_make_dirs(dir, &why) != HERD_OK)
+        return herd_error_set(err, HERD_ERR_IO, "checkpoint: %s", why.msg);
     snprintf(path, path_size, "%s/ckpt-%09lld.h5", dir, (long long)src->step);
     /* built in memory, then written as one image: a full disk is a plain
      * write error (tmp removed), never a half-closed HDF5 file */

@@ -5,6 +5,7 @@
  * any rank stops every rank at the same point with the same message.
  */
 #include "train/trainer.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
@@ -462,7 +463,7 @@ static int check_summary_path(herd_trainer *t, herd_error *err)
         herd_error why = { 0 };
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             herd_error_set(err, HERD_ERR_IO, "--summary-json: %s is a folder", path);
-        else if (herd_runlog_make_dirs(folder, &why) != HERD_OK)
+        else if (herd_make_dirs(folder, &why) != HERD_OK)
             herd_error_set(err, HERD_ERR_IO, "--summary-json: cannot write %s: %s", path,
                            why.msg);
         else if (access(folder, W_OK | X_OK) != 0)
