@@ -1,8 +1,10 @@
 /* cmd_eval.c - `herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]
- *              [--json OUT] [--html OUT] [--gate]`.
+ *              [--rows all|train|val|test] [--json OUT] [--html OUT] [--gate]`.
  *
- * Evaluates a checkpoint on every row of FILE.h5, data-parallel over the
- * ranks of the job (each rank predicts its shard; runtime/eval/evaluate.h).
+ * Evaluates a checkpoint on every row of FILE.h5, or with --rows on those
+ * whose /split is train, val or test (the same as the key eval.rows),
+ * data-parallel over the ranks of the job (each rank predicts its shard;
+ * runtime/eval/evaluate.h).
  * EVAL.yaml is any config (a training config with an `eval:` section, or a
  * file holding only `eval:`); key=value overrides its keys. Rank 0 loads and
  * validates it and broadcasts the canonical text, as `herd train` does.
@@ -31,9 +33,9 @@
 
 static const char *usage =
     "usage: herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]\n"
-    "                 [--json OUT.json] [--html OUT.html] [--gate]\n"
+    "                 [--rows all|train|val|test] [--json OUT.json] [--html OUT.html] [--gate]\n"
     "\n"
-    "Evaluate a checkpoint on every row of FILE.h5, data-parallel over the ranks\n"
+    "Evaluate a checkpoint on the rows of FILE.h5, data-parallel over the ranks\n"
     "of the job: metrics, baselines, threshold trade-offs, calibration (and\n"
     "recalibration stored in the checkpoint), conformal sets, selective\n"
     "prediction. The result goes to the experiment log as a new run linked to\n"
@@ -42,6 +44,9 @@ static const char *usage =
     "\n"
     "  EVAL.yaml         config with an eval: section (a training config works)\n"
     "  key=value         override a config key, e.g. eval.conformal.alpha=0.05\n"
+    "  --rows R          all (default): every row; train, val or test: the rows whose\n"
+    "                    /split is R (train: every row of a file without /split);\n"
+    "                    the same as eval.rows=R\n"
     "  --json OUT.json   write the result object\n"
     "  --html OUT.html   write a self-contained report page\n"
     "  --gate            exit non-zero when the gate (eval.gate.*) fails\n";
@@ -50,6 +55,7 @@ typedef struct eval_args {
     const char *config;
     const char **overrides;   /* [0] = "data.train=<FILE>" so an eval-only file validates */
     int n_overrides;
+    const char *rows;         /* --rows: applied as eval.rows=<rows> after the overrides */
     herd_eval_request req;
 } eval_args;
 
@@ -60,13 +66,16 @@ static int parse_option(int argc, char **argv, int *i, eval_args *a, herd_error 
         a->req.gate = 1;
         return HERD_OK;
     }
-    if (strcmp(arg, "--data") != 0 && strcmp(arg, "--json") != 0 && strcmp(arg, "--html") != 0)
+    if (strcmp(arg, "--data") != 0 && strcmp(arg, "--json") != 0 && strcmp(arg, "--html") != 0 &&
+        strcmp(arg, "--rows") != 0)
         return herd_error_set(err, HERD_ERR_USAGE, "eval: unknown option '%s' (see herd eval --help)", arg);
     if (*i + 1 >= argc)
         return herd_error_set(err, HERD_ERR_USAGE, "eval: %s needs a value", arg);
     const char *value = argv[++*i];
     if (strcmp(arg, "--data") == 0)
         a->req.data = value;
+    else if (strcmp(arg, "--rows") == 0)
+        a->rows = value;
     else if (strcmp(arg, "--json") == 0)
         a->req.json_out = value;
     else
@@ -82,7 +91,7 @@ static int is_h5(const char *path)
 
 static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
 {
-    a->overrides = herd_calloc((size_t)argc + 1, sizeof *a->overrides);
+    a->overrides = herd_calloc((size_t)argc + 2, sizeof *a->overrides);
     a->n_overrides = 1;
     int rc = HERD_OK, n_h5 = 0;
     const char *extra = NULL;
@@ -112,12 +121,19 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
     return rc;
 }
 
-/* Rank 0 loads (the defaults when no file is given); all ranks get its canonical text. */
+/* Rank 0 loads (the defaults when no file is given); all ranks get its
+ * canonical text. --rows is the override eval.rows=<rows>, last so it wins. */
 static int load_config(herd_comm *comm, eval_args *a, herd_config **cfg, herd_error *err)
 {
     char *train_override = herd_calloc(strlen(a->req.data) + 16, 1);
     sprintf(train_override, "data.train=%s", a->req.data);
     a->overrides[0] = train_override;
+    char *rows_override = NULL;
+    if (a->rows != NULL) {
+        rows_override = herd_calloc(strlen(a->rows) + 16, 1);
+        sprintf(rows_override, "eval.rows=%s", a->rows);
+        a->overrides[a->n_overrides++] = rows_override;
+    }
     int rc = HERD_OK;
     if (herd_comm_rank(comm) == 0 && a->config != NULL)
         rc = herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
@@ -127,6 +143,7 @@ static int load_config(herd_comm *comm, eval_args *a, herd_config **cfg, herd_er
             rc = herd_config_override(*cfg, a->overrides[i], err);
     }
     free(train_override);
+    free(rows_override);
     a->overrides[0] = NULL;
     return herd_cli_share_config(comm, cfg, err);
 }
@@ -150,6 +167,7 @@ int herd_cmd_eval(int argc, char **argv)
         rc = load_config(comm, &a, &cfg, &err);
     a.req.command = herd_cli_command_line(argc, argv);
     a.req.cfg = cfg;
+    a.req.rows = cfg != NULL ? cfg->eval.rows : HERD_ROLE_ALL;
     a.req.train_seconds = -1;
     if (rc == HERD_OK)
         rc = herd_evaluate(comm, &a.req, NULL, &err);

@@ -105,6 +105,7 @@ typedef struct herd_config {
     struct {                          /* eval: herd eval, and the end-of-training evaluation */
         int enabled;                  /* eval.enabled: bool, default false */
         char json[HERD_PATH_MAX];     /* eval.json: end-of-training result file, "" = none */
+        int rows;                     /* eval.rows: HERD_ROLE_* (train/batches.h), default all */
         double split_fraction;        /* eval.split_fraction: calibration split, default 0.5 */
         int store;                    /* eval.store: bool, write /calibration into the checkpoint */
         struct {

@@ -23,6 +23,8 @@ static const char *const binning_values[] = {"uniform", "quantile", NULL};
 static const char *const recal_values[] = {"none", "platt", "isotonic", "temperature", NULL};
 static const char *const conformal_values[] = {"lac", "aps", NULL};
 static const char *const nonfinite_values[] = {"error", "skip", NULL};
+/* same order as HERD_ROLE_* in train/batches.h */
+static const char *const rows_values[] = {"train", "val", "test", "all", NULL};
 
 #define NO_LIMIT HERD_KEY_NO_LIMIT
 
@@ -213,14 +215,21 @@ const herd_key herd_config_schema[] = {
      .def = "20", .imin = 0, .imax = 10000,
      .meaning = "validation rows (fixed, drawn from the seed) logged with predictions at each evaluation"},
 
-    /* eval (herd eval; at the end of training on data.test when this section is set) */
+    /* eval (herd eval; at the end of training on data.test, or data.train's test rows, when
+       this section is set) */
     {.name = "eval.enabled", .type = HERD_KEY_BOOL, .offset = offsetof(herd_config, eval.enabled),
      .def = "false", .values = bool_values,
-     .meaning = "evaluate the file data.test at the end of training (implied by any other eval "
-                "key); without data.test it is skipped with a warning"},
+     .meaning = "evaluate at the end of training (implied by any other eval key): the file "
+                "data.test, else the rows of data.train whose /split is test; without either "
+                "it is skipped with a warning"},
     {.name = "eval.json", .type = HERD_KEY_STRING, .offset = offsetof(herd_config, eval.json),
      .capacity = HERD_PATH_MAX, .def = "",
      .meaning = "where the end-of-training evaluation writes its JSON; empty = none"},
+    {.name = "eval.rows", .type = HERD_KEY_ENUM, .offset = offsetof(herd_config, eval.rows),
+     .def = "all", .values = rows_values,
+     .meaning = "rows of the evaluated file: all, or those whose /split is train (every row "
+                "without /split), val or test (herd eval --rows); at the end of training "
+                "without data.test, all means data.train's test rows"},
     {.name = "eval.split_fraction", .type = HERD_KEY_FLOAT,
      .offset = offsetof(herd_config, eval.split_fraction), .def = "0.5", .fmin = 0.05,
      .fmax = 0.95,

@@ -81,7 +81,7 @@ static void fill_random(herd_eval_ctx *ctx, const label_stats *s, int stratified
     int K = ctx->n_classes;
     uint64_t seed = (uint64_t)ctx->cfg->seed, stream = stratified ? STREAM_STRATIFIED : STREAM_UNIFORM;
     for (int64_t i = 0; i < ctx->n; i++) {
-        uint64_t row = (uint64_t)(ctx->first + i);
+        uint64_t row = (uint64_t)ctx->row[i];
         if (K == 0) {
             prob[i] = stratified ? (float)(s->mean + s->std * herd_rng_normal(seed, stream, row))
                                  : (float)(s->lo + (s->hi - s->lo) * herd_rng_uniform(seed, stream, row));
@@ -198,7 +198,7 @@ static int fill_checkpoint(herd_eval_ctx *ctx, float *prob, herd_error *err)
     if (rc == HERD_OK)
         rc = herd_checkpoint_restore_model(ck, model, err);
     if (rc == HERD_OK)
-        rc = herd_eval_predict_rows(model, ck->pp, ctx->X, ctx->n, ctx->first, ctx->info->cols,
+        rc = herd_eval_predict_rows(model, ck->pp, ctx->X, ctx->n, ctx->row, ctx->info->cols,
                                     ctx->width, prob, err);
     herd_model_free(model);
     herd_checkpoint_free(ck);

@@ -37,7 +37,7 @@ enum { STREAM_NOISE = 201 };
 /* Predictions of modified rows Xm (this rank's n rows) into out (n x width). */
 static int predict(herd_eval_ctx *ctx, const float *Xm, float *out, herd_error *err)
 {
-    int rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, Xm, ctx->n, ctx->first,
+    int rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, Xm, ctx->n, ctx->row,
                                     ctx->info->cols, ctx->width, out, err);
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? rc : err->code;
 }
@@ -89,7 +89,7 @@ static double metric_at(herd_eval_ctx *ctx, const float *X, double level, const 
     uint64_t seed = (uint64_t)ctx->cfg->seed;
     for (int64_t i = 0; i < ctx->n; i++)
         for (int64_t j = 0; j < d; j++) {
-            uint64_t counter = (uint64_t)(ctx->first + i) * (uint64_t)d + (uint64_t)j;
+            uint64_t counter = (uint64_t)ctx->row[i] * (uint64_t)d + (uint64_t)j;
             Xm[i * d + j] = (float)(X[i * d + j] + level * std[j] * herd_rng_normal(seed, STREAM_NOISE, counter));
         }
     double v = NAN;

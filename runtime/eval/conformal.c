@@ -33,7 +33,7 @@ static double row_score(const herd_eval_ctx *ctx, int method, int64_t i)
     int y = (int)ctx->y[i];
     if (method == HERD_CONFORMAL_LAC)
         return 1 - (double)p[y];
-    return herd_recal_aps_score(p, ctx->width, y, herd_recal_aps_u(ctx->first + i));
+    return herd_recal_aps_score(p, ctx->width, y, herd_recal_aps_u(ctx->row[i]));
 }
 
 /* The finite-sample quantile of the calibration scores. COLLECTIVE. */
@@ -77,7 +77,7 @@ static int measure(herd_eval_ctx *ctx, int method, double *covered, double *size
             continue;
         }
         c[2] += herd_recal_conformal_set(&ctx->recal, method, ctx->prob + i * ctx->width, ctx->width,
-                                         herd_recal_aps_u(ctx->first + i), in_set);
+                                         herd_recal_aps_u(ctx->row[i]), in_set);
         c[1] += in_set[(int)ctx->y[i]];
     }
     free(in_set);

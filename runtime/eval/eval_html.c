@@ -394,7 +394,8 @@ static void gate(FILE *f, const cJSON *r)
 
 static void header(FILE *f, const cJSON *r)
 {
-    static const char *const keys[] = { "checkpoint", "data", "task", "model_run_id", "run_id", "config", NULL };
+    static const char *const keys[] = { "checkpoint", "data", "data_rows", "task", "model_run_id",
+                                        "run_id", "config", NULL };
     fprintf(f, "<!DOCTYPE html><html><head><meta charset='utf-8'><title>herd evaluation</title>"
                "<style>%s</style></head><body><h1>herd evaluation</h1><table>\n", STYLE);
     for (int k = 0; keys[k] != NULL; k++) {

@@ -1,8 +1,9 @@
 /* evaluate.c - the evaluation job: inputs, predictions, sections, outputs.
  *
- * herd_evaluate reads the checkpoint and this rank's shard of the dataset,
- * predicts it once (timed: inference latency and throughput), runs each row
- * of `sections` below on the same context, then rank 0 stores the fitted
+ * herd_evaluate reads the checkpoint and this rank's shard of the evaluated
+ * rows of the dataset (every row, or those of one /split role), predicts it
+ * once (timed: inference latency and throughput), runs each row of
+ * `sections` below on the same context, then rank 0 stores the fitted
  * recalibration in the checkpoint, logs the numbers to the experiment log
  * (eval/<section>/<key>) and writes the JSON. Sections are independent
  * files; adding one is adding a row here (see evaluate.h).
@@ -69,9 +70,6 @@ static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
     if (spec->task != HERD_TASK_REGRESSION && ctx->info->n_classes != spec->n_classes)
         return herd_error_set(err, HERD_ERR_DATA, "%s: %d classes, the model has %d", req->data,
                               ctx->info->n_classes, spec->n_classes);
-    if (ctx->info->rows < ctx->size)
-        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld rows for %d ranks", req->data,
-                              (long long)ctx->info->rows, ctx->size);
     return herd_dataset_check_labels(ctx->ds, err);
 }
 
@@ -112,34 +110,91 @@ static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
+/* Names of the HERD_ROLE_* values, as eval.rows and --rows spell them. */
+static const char *const rows_names[] = {"train", "val", "test", "all"};
+
+/* This rank's shard of the evaluated rows (ctx->row) and their count over
+ * all ranks, the same on every rank. Not collective. */
+static int select_rows(herd_eval_ctx *ctx, herd_error *err)
+{
+    const herd_eval_request *req = ctx->req;
+    int rc = herd_rows_shard_index(ctx->ds, req->rows, 0, 0, 1, ctx->rank, ctx->size, &ctx->row,
+                                   &ctx->n, &ctx->n_total, err);
+    if (rc != HERD_OK)
+        return rc;
+    if (req->rows == HERD_ROLE_ALL && ctx->n_total < ctx->size)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld rows for %d ranks", req->data,
+                              (long long)ctx->n_total, ctx->size);
+    if (ctx->n_total == 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: no rows whose /split is %s", req->data,
+                              rows_names[req->rows]);
+    if (ctx->n_total < ctx->size)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld rows whose /split is %s for %d ranks",
+                              req->data, (long long)ctx->n_total, rows_names[req->rows], ctx->size);
+    return HERD_OK;
+}
+
 static int load_shard(herd_eval_ctx *ctx, herd_error *err)
 {
-    int64_t lo, hi, cols = ctx->info->cols;
-    ctx->n_total = ctx->info->rows;
-    herd_shard_range(ctx->n_total, ctx->rank, ctx->size, &lo, &hi);
-    ctx->first = lo;
-    ctx->n = hi - lo;
-    ctx->X = herd_alloc_aligned((size_t)(ctx->n * cols + 1) * sizeof(float));
-    ctx->y = herd_malloc((size_t)(ctx->n + 1) * sizeof(float));
-    ctx->prob = herd_malloc((size_t)(ctx->n * ctx->width + 1) * sizeof(float));
-    ctx->calib = herd_malloc((size_t)(ctx->n + 1));
-    for (int64_t i = 0; i < ctx->n; i++)
-        ctx->calib[i] = (uint8_t)herd_shard_is_val_carve((uint64_t)ctx->cfg->seed + 7919,
-                                                         ctx->cfg->eval.split_fraction, lo + i);
-    herd_dataset_read_rows(ctx->ds, lo, hi, ctx->X, ctx->y, err);  /* a failure is in err */
+    int64_t cols = ctx->info->cols;
+    int rc = select_rows(ctx, err);
+    if (rc == HERD_OK) {
+        ctx->X = herd_alloc_aligned((size_t)(ctx->n * cols + 1) * sizeof(float));
+        ctx->y = herd_malloc((size_t)(ctx->n + 1) * sizeof(float));
+        ctx->prob = herd_malloc((size_t)(ctx->n * ctx->width + 1) * sizeof(float));
+        ctx->calib = herd_malloc((size_t)(ctx->n + 1));
+        uint64_t seed = (uint64_t)ctx->cfg->seed + 7919;
+        for (int64_t i = 0; i < ctx->n; i++)
+            ctx->calib[i] = (uint8_t)herd_shard_is_val_carve(seed, ctx->cfg->eval.split_fraction,
+                                                             ctx->row[i]);
+        /* a failure is in err */
+        herd_dataset_read_index(ctx->ds, ctx->row, ctx->n, ctx->X, ctx->y, err);
+    }
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
+/* /columns/<name> is read in blocks of the file's rows from this rank's
+ * first row to its last, each block one hyperslab, keeping the rows
+ * evaluated: selected rows may lie far apart. */
+int herd_eval_read_column(herd_eval_ctx *ctx, const char *name, int32_t *out, herd_error *err)
+{
+    enum { BLOCK = 64 * HERD_EVAL_CHUNK };
+    int32_t *block = herd_malloc(BLOCK * sizeof(int32_t));
+    int rc = HERD_OK;
+    for (int64_t i = 0; i < ctx->n && rc == HERD_OK;) {
+        int64_t lo = ctx->row[i], hi = ctx->row[ctx->n - 1] + 1;
+        hi = hi - lo < BLOCK ? hi : lo + BLOCK;
+        rc = herd_dataset_read_column(ctx->ds, name, lo, hi, block, err);
+        for (; i < ctx->n && ctx->row[i] < hi && rc == HERD_OK; i++)
+            out[i] = block[ctx->row[i] - lo];
+    }
+    free(block);
+    return rc;
+}
+
+/* Preprocess b rows in place; rows[i] names row i in an error (one call per
+ * row, as a row's place in the file is all the message needs). */
+static int preprocess_chunk(const herd_preprocess *pp, float *chunk, int b, int64_t cols,
+                            const int64_t *rows, herd_error *err)
+{
+    if (rows == NULL)
+        return herd_preprocess_apply(pp, chunk, b, -1, err);
+    int rc = HERD_OK;
+    for (int i = 0; i < b && rc == HERD_OK; i++)
+        rc = herd_preprocess_apply(pp, chunk + i * cols, 1, rows[i], err);
+    return rc;
+}
+
 int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
-                           int64_t n, int64_t first_row, int64_t cols, int width, float *out,
-                           herd_error *err)
+                           int64_t n, const int64_t *file_rows, int64_t cols, int width,
+                           float *out, herd_error *err)
 {
     float *chunk = herd_alloc_aligned((size_t)(HERD_EVAL_CHUNK * cols) * sizeof(float));
     int rc = HERD_OK;
     for (int64_t lo = 0; lo < n && rc == HERD_OK; lo += HERD_EVAL_CHUNK) {
         int b = (int)(n - lo < HERD_EVAL_CHUNK ? n - lo : HERD_EVAL_CHUNK);
         memcpy(chunk, X + lo * cols, (size_t)(b * cols) * sizeof(float));
-        rc = herd_preprocess_apply(pp, chunk, b, first_row < 0 ? -1 : first_row + lo, err);
+        rc = preprocess_chunk(pp, chunk, b, cols, file_rows != NULL ? file_rows + lo : NULL, err);
         if (rc == HERD_OK)
             herd_model_predict(model, chunk, b, out + lo * width);
     }
@@ -152,7 +207,7 @@ static int predict_shard(herd_eval_ctx *ctx, herd_error *err)
     int rc = herd_comm_barrier(ctx->comm, err);
     double t0 = herd_now();
     if (rc == HERD_OK)
-        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->first,
+        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->row,
                                     ctx->info->cols, ctx->width, ctx->prob, err);
     double elapsed = herd_now() - t0;
     if (herd_comm_agree(ctx->comm, err) != HERD_OK)
@@ -174,6 +229,7 @@ static void add_header(herd_eval_ctx *ctx, cJSON *out)
     cJSON_AddStringToObject(out, "checkpoint", ctx->req->checkpoint);
     cJSON_AddStringToObject(out, "data", ctx->req->data);
     cJSON_AddStringToObject(out, "data_sha256", ctx->data_sha256);
+    cJSON_AddStringToObject(out, "data_rows", rows_names[ctx->req->rows]);
     cJSON_AddStringToObject(out, "model_run_id", ctx->ck->run_id);
     cJSON_AddStringToObject(out, "task", herd_task_name(ctx->task));
     cJSON_AddNumberToObject(out, "n_classes", ctx->n_classes);
@@ -240,6 +296,7 @@ static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err
         herd_runlog_set_tag(*log, "kind", "evaluation", err);
         herd_runlog_log_param(*log, "eval.checkpoint", ctx->req->checkpoint, err);
         herd_runlog_log_param(*log, "eval.data", ctx->req->data, err);
+        herd_runlog_log_param(*log, "eval.data_rows", rows_names[ctx->req->rows], err);
     }
     return rc;
 }
@@ -329,6 +386,7 @@ static void free_ctx(herd_eval_ctx *ctx)
         for (int64_t j = 0; j < ctx->info->cols; j++)
             free(ctx->feature_names[j]);
     free(ctx->feature_names);
+    free(ctx->row);
     free(ctx->X);
     free(ctx->y);
     free(ctx->prob);
@@ -360,8 +418,11 @@ int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
     }
     if (rc == HERD_OK)
         rc = write_outputs(&ctx, err);
-    if (rc == HERD_OK && ctx.rank == 0)
+    if (rc == HERD_OK && ctx.rank == 0 && req->rows == HERD_ROLE_ALL)
         herd_info("evaluated %s on %lld rows of %s", req->checkpoint, (long long)ctx.n_total, req->data);
+    else if (rc == HERD_OK && ctx.rank == 0)
+        herd_info("evaluated %s on %lld rows of %s whose /split is %s", req->checkpoint,
+                  (long long)ctx.n_total, req->data, rows_names[req->rows]);
     if (rc == HERD_OK && req->gate && ctx.gate_failed)
         rc = herd_error_set(err, HERD_ERR_RUNTIME, "eval: gate failed (see \"gate\" in the result)");
     if (result != NULL && rc == HERD_OK) {
@@ -409,24 +470,45 @@ int herd_eval_configured(const herd_config *cfg)
     return d.differs;
 }
 
+/* Without data.test, the section evaluates data.train's rows of eval.rows,
+ * all meaning its /split test rows (the others were trained on). Sets
+ * *count to how many there are, the same on every rank. COLLECTIVE. */
+static int count_train_rows(herd_comm *comm, const herd_config *cfg, int role, int64_t *count,
+                            herd_error *err)
+{
+    herd_dataset *ds = NULL;
+    int64_t *rows = NULL;
+    *count = 0;
+    int rc = herd_dataset_open(cfg->data.train, &ds, err);
+    if (rc == HERD_OK)
+        rc = herd_rows_select(ds, role, 0, 0, &rows, count, err);
+    free(rows);
+    herd_dataset_close(ds);
+    return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
 int herd_evaluate_after_training(herd_comm *comm, const herd_config *cfg, const char *checkpoint,
                                  herd_runlog *log, double train_seconds, herd_error *err)
 {
     if (!herd_eval_configured(cfg))
         return HERD_OK;
-    if (cfg->data.test[0] == '\0') {
+    int on_test_file = cfg->data.test[0] != '\0';
+    int role = on_test_file || cfg->eval.rows != HERD_ROLE_ALL ? cfg->eval.rows : HERD_ROLE_TEST;
+    int64_t count = 1;
+    int rc = on_test_file ? HERD_OK : count_train_rows(comm, cfg, role, &count, err);
+    if (rc == HERD_OK && count == 0) {
         if (herd_comm_rank(comm) == 0)
-            herd_warn("eval: the eval section was skipped: it evaluates the file data.test, "
-                      "which is not set (test/* metrics, when logged, are of the /split test "
-                      "rows of data.train)");
+            herd_warn("eval: the eval section was skipped: data.test is not set and data.train "
+                      "has no rows whose /split is %s", rows_names[role]);
         return HERD_OK;
     }
     char *path = herd_comm_rank(comm) == 0 ? herd_strdup(checkpoint) : NULL;
-    int rc = herd_comm_bcast_string(comm, &path, 0, err);
+    if (rc == HERD_OK)
+        rc = herd_comm_bcast_string(comm, &path, 0, err);
     herd_eval_request req = {
-        .checkpoint = path, .data = cfg->data.test, .cfg = cfg,
-        .json_out = cfg->eval.json[0] ? cfg->eval.json : NULL, .command = "end of training",
-        .log = log, .train_seconds = train_seconds,
+        .checkpoint = path, .data = on_test_file ? cfg->data.test : cfg->data.train,
+        .rows = role, .cfg = cfg, .json_out = cfg->eval.json[0] ? cfg->eval.json : NULL,
+        .command = "end of training", .log = log, .train_seconds = train_seconds,
     };
     if (rc == HERD_OK)
         rc = herd_evaluate(comm, &req, NULL, err);

@@ -1,7 +1,8 @@
 /* evaluate.h - `herd eval`: a checkpoint evaluated on a dataset, over MPI ranks.
  *
  * herd_evaluate is COLLECTIVE. Every rank reads the checkpoint, takes its
- * contiguous shard of the dataset's rows (data/shard.h), applies the stored
+ * contiguous shard of the evaluated rows (every row of the dataset, or those
+ * whose /split is one role; data/shard.h), applies the stored
  * preprocessing and predicts its rows once. Then each section in the table
  * in evaluate.c runs in order on the same herd_eval_ctx and adds one member
  * to the result object ("metrics", "baselines", "threshold", "calibration",
@@ -28,6 +29,7 @@
 #include "data/preprocess.h"
 #include "models/model.h"
 #include "eval/recal.h"
+#include "train/batches.h"
 #include "train/checkpoint.h"
 
 #include <cjson/cJSON.h>
@@ -38,7 +40,9 @@ typedef struct herd_runlog herd_runlog;
 /* What to evaluate and where the results go. */
 typedef struct herd_eval_request {
     const char *checkpoint;   /* model (and preprocessing, run_id) to evaluate */
-    const char *data;         /* HDF5 dataset: every row is evaluated */
+    const char *data;         /* HDF5 dataset */
+    int rows;                 /* HERD_ROLE_* (train/batches.h): the rows of data whose /split
+                                 is that role, or every row (HERD_ROLE_ALL) */
     const herd_config *cfg;   /* eval.* keys, seed, track.* */
     const char *json_out;     /* NULL or where rank 0 writes the result JSON */
     const char *html_out;     /* NULL or where rank 0 writes the HTML report */
@@ -50,7 +54,9 @@ typedef struct herd_eval_request {
     double train_seconds;     /* training wall time when known, else < 0 */
 } herd_eval_request;
 
-/* Everything a section sees. Rows are this rank's shard, in file order. */
+/* Everything a section sees. Rows are this rank's shard of the evaluated rows
+ * (req->rows), in file order; row[i] is the file's index of row i, so that
+ * messages, random draws and /columns name and follow the rows of the file. */
 typedef struct herd_eval_ctx {
     herd_comm *comm;
     int rank, size;
@@ -67,9 +73,9 @@ typedef struct herd_eval_ctx {
 
     int task, n_classes;          /* HERD_TASK_*; n_classes 0 for regression */
     int width;                    /* columns of prob: n_classes, or 1 for regression */
-    int64_t n_total;              /* rows over all ranks */
-    int64_t first;                /* global index of this rank's first row */
+    int64_t n_total;              /* evaluated rows over all ranks */
     int64_t n;                    /* this rank's rows */
+    int64_t *row;                 /* n: the file's index of each row (ascending) */
     float *X;                     /* n x cols raw features (before preprocessing) */
     float *y;                     /* n labels (class ids) or targets */
     float *prob;                  /* n x width: probabilities, or predicted values */
@@ -97,9 +103,11 @@ int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
  * any other eval.* key differs from its default (an `eval:` section). */
 int herd_eval_configured(const herd_config *cfg);
 
-/* Run the configured evaluation of checkpoint on cfg->data.test at the end of
- * training, logging into log (rank 0) as eval/<section>/<metric> and writing
- * eval.json when set. COLLECTIVE. */
+/* Run the configured evaluation of checkpoint at the end of training, on
+ * the rows eval.rows of cfg->data.test or, when it is not set, of
+ * cfg->data.train (all meaning its /split test rows; skipped with a warning
+ * when there are none), logging into log (rank 0) as eval/<section>/<metric>
+ * and writing eval.json when set. COLLECTIVE. */
 int herd_evaluate_after_training(herd_comm *comm, const herd_config *cfg, const char *checkpoint,
                                  herd_runlog *log, double train_seconds, herd_error *err);
 
@@ -164,11 +172,15 @@ int herd_eval_gather(herd_comm *comm, const double *mine, int64_t n_mine, int st
 
 /* Predict n rows of raw features X (n x cols): preprocess a copy of each
  * chunk with pp, run model (built for HERD_EVAL_CHUNK rows), write n x width
- * values to out. first_row is the file row of X's first row, for errors
- * (-1 when X's rows are not consecutive rows of the file). Not collective. */
+ * values to out. file_rows[i] is the file's index of row i, for errors (NULL
+ * when not known). Not collective. */
 int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
-                           int64_t n, int64_t first_row, int64_t cols, int width, float *out,
-                           herd_error *err);
+                           int64_t n, const int64_t *file_rows, int64_t cols, int width,
+                           float *out, herd_error *err);
+
+/* This rank's rows of the int32 array /columns/<name> of the evaluated file
+ * into out (ctx->n values). Not collective. */
+int herd_eval_read_column(herd_eval_ctx *ctx, const char *name, int32_t *out, herd_error *err);
 
 /* Index of the largest of K values (first on ties). */
 int herd_eval_argmax(const float *p, int K);

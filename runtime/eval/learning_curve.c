@@ -38,7 +38,8 @@ static cJSON *score_rows(herd_comm *comm, const herd_checkpoint *ck, herd_model 
     const herd_model_spec *spec = &ck->spec;
     int width = spec->task == HERD_TASK_REGRESSION ? 1 : spec->n_classes;
     float *pred = herd_malloc((size_t)(rows->n * width + 1) * sizeof(float));
-    int rc = herd_eval_predict_rows(model, ck->pp, rows->X, rows->n, -1, rows->cols, width, pred, err);
+    int rc = herd_eval_predict_rows(model, ck->pp, rows->X, rows->n, NULL, rows->cols, width, pred,
+                                    err);
     herd_eval_acc acc;
     herd_eval_result res = { 0 };
     herd_eval_begin(&acc, spec->task, spec->n_classes);

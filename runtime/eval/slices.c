@@ -150,7 +150,7 @@ static int read_values(herd_eval_ctx *ctx, const cJSON *spec, slicer *s, herd_er
         return col >= 0 ? HERD_OK : err->code;
     }
     int32_t *v = herd_malloc((size_t)(ctx->n + 1) * sizeof(int32_t));
-    int rc = herd_dataset_read_column(ctx->ds, column, ctx->first, ctx->first + ctx->n, v, err);
+    int rc = herd_eval_read_column(ctx, column, v, err);
     for (int64_t i = 0; i < ctx->n && rc == HERD_OK; i++)
         s->value[i] = v[i];
     free(v);

@@ -154,8 +154,8 @@ run_ranks 2 eval "$(json s.json .checkpoint)" --data synth.h5 eval.store=false \
   track.db=runs/herd.db --json ev.json > ev.log 2>&1
 "$HERD" runs show "$(json ev.json .run_id)" --db runs/herd.db --json > evshow.json
 check "evaluation run: hosts, this host with 2 ranks" test "$(json evshow.json .hosts)" = "$(hostname):2"
-check "evaluation run: params are eval.checkpoint and eval.data" \
-  test "$(jq -c '.params | keys' evshow.json)" = '["eval.checkpoint","eval.data"]'
+check "evaluation run: params are eval.checkpoint, eval.data and eval.data_rows" \
+  test "$(jq -c '.params | keys' evshow.json)" = '["eval.checkpoint","eval.data","eval.data_rows"]'
 
 # tracking off: no system sampling, no run file
 run_ranks 2 train cfg.yaml track.enabled=false track.db=off/herd.db > /dev/null

@@ -2,7 +2,7 @@
 # What `herd train` prints and records around a run: the lines of a run with
 # tracking off (no empty run id), numbers in the recorded config as a person
 # writes them (comm.timeout_s 300, not 3e+02; filters on them match), the
-# summary's track_db, the warning of an eval section without data.test, and
+# summary's track_db, an eval section without data.test, and
 # checks that fail before a run is logged (train.keep_best, --summary-json).
 source "$(dirname "$0")/../lib.sh"
 export HERD_PROGRESS=lines
@@ -50,12 +50,13 @@ check "filter on params.comm.timeout_s = '300' finds the run" test "$(jq -r '.[0
 check "the help lists the same default" grep -q '| `comm.timeout_s` | float | `300` |' <("$HERD" help config)
 
 # an eval section without data.test: training logs test/* of the /split test
-# rows of data.train, and the warning says the section (not the test rows) was skipped
+# rows of data.train, and the section evaluates those rows (tests/e2e/eval_rows.sh)
 run_ranks 2 train cfg.yaml track.enabled=false train.epochs=1 train.checkpoint_dir=ev \
   eval.enabled=true > ev.log 2> ev.err
 check "eval without data.test: test/* logged" grep -Eq '^epoch [0-9]+:.* test/accuracy [0-9.]+' ev.log
-check "eval without data.test: the warning says what was skipped" grep -qF \
-  "eval: the eval section was skipped: it evaluates the file data.test, which is not set (test/* metrics, when logged, are of the /split test rows of data.train)" ev.err
+check "eval without data.test: the section ran on data.train's test rows" \
+  grep -Eq '^evaluated ev/ckpt-[0-9]+\.h5 on [0-9]+ rows of synth\.h5 whose /split is test$' ev.log
+check "eval without data.test: no warning" bash -c '! grep -q "eval section was skipped" ev.err'
 
 # checks that stop a run before it is logged
 before=$(runs)
