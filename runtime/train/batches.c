@@ -76,21 +76,41 @@ int herd_rows_shard_index(herd_dataset *ds, int role, uint64_t seed, double val_
     return HERD_OK;
 }
 
+/* Every row of the file plays the role: no /split to consult, nothing carved
+ * or left out. The shard is then a range of rows, read without an index. */
+static int every_row_plays(herd_dataset *ds, int role, double val_fraction, double fraction)
+{
+    int has_split = herd_dataset_get_info(ds)->has_split;
+    if (fraction < 1)
+        return 0;
+    return role == HERD_ROLE_ALL || (role == HERD_ROLE_TRAIN && val_fraction <= 0 && !has_split);
+}
+
 int herd_rows_load_shard_fraction(herd_dataset *ds, int role, uint64_t seed, double val_fraction,
                                   double fraction, int rank, int size, herd_rows *out,
                                   int64_t *total, herd_error *err)
 {
-    int64_t *rows = NULL;
+    int64_t *rows = NULL, lo = 0, hi = 0;
     memset(out, 0, sizeof *out);
-    int rc = herd_rows_shard_index(ds, role, seed, val_fraction, fraction, rank, size, &rows,
+    int rc = HERD_OK;
+    if (every_row_plays(ds, role, val_fraction, fraction)) {
+        *total = herd_dataset_get_info(ds)->rows;
+        herd_shard_range(*total, rank, size, &lo, &hi);
+        out->n = hi - lo;
+    } else {
+        rc = herd_rows_shard_index(ds, role, seed, val_fraction, fraction, rank, size, &rows,
                                    &out->n, total, err);
+    }
     if (rc != HERD_OK)
         return rc;
     out->cols = herd_dataset_get_info(ds)->cols;
     /* every byte is read from the file below */
     out->X = herd_alloc_aligned_uninit((size_t)out->n * (size_t)out->cols * sizeof(float));
     out->y = herd_alloc_aligned_uninit((size_t)out->n * sizeof(float));
-    rc = herd_dataset_read_index(ds, rows, out->n, out->X, out->y, err);
+    if (rows == NULL)
+        rc = herd_dataset_read_rows(ds, lo, hi, out->X, out->y, err);
+    else
+        rc = herd_dataset_read_index(ds, rows, out->n, out->X, out->y, err);
     free(rows);
     return rc;
 }

@@ -2,7 +2,9 @@
  * train/batches.c): every loaded row holds the values and label of the file
  * row it stands for, in the order herd_rows_shard_index gives, for the whole
  * file, a carved validation set (rows scattered in many runs), a train
- * fraction, and each rank's shard of three.
+ * fraction, each rank's shard of three, and a file whose /split marks every
+ * fifth row a test row (a file without /split is read as ranges of rows,
+ * one with it through the index).
  */
 #include "tests/testing.h"
 
@@ -20,8 +22,11 @@ enum { COLS = 100, SEED = 3 };
 
 static float value(int64_t row, int64_t col) { return (float)(row + col); }
 
-static char *write_file(const char *dir, int64_t rows)
+static char *write_file(const char *dir, const char *name, int64_t rows, int with_split)
 {
+    uint8_t *split = with_split ? herd_malloc((size_t)rows) : NULL;
+    for (int64_t r = 0; split != NULL && r < rows; r++)
+        split[r] = r % 5 == 4 ? HERD_SPLIT_TEST : HERD_SPLIT_TRAIN;
     float *X = herd_malloc((size_t)rows * COLS * sizeof(float));
     float *y = herd_malloc((size_t)rows * sizeof(float));
     for (int64_t r = 0; r < rows; r++) {
@@ -29,13 +34,14 @@ static char *write_file(const char *dir, int64_t rows)
         for (int64_t c = 0; c < COLS; c++)
             X[r * COLS + c] = value(r, c);
     }
-    herd_dataset_spec spec = { .rows = rows, .cols = COLS, .X = X, .y = y,
+    herd_dataset_spec spec = { .rows = rows, .cols = COLS, .X = X, .y = y, .split = split,
                                .task = HERD_TASK_REGRESSION, .source = "unit test" };
-    size_t len = strlen(dir) + 16;
+    size_t len = strlen(dir) + strlen(name) + 2;
     char *path = herd_malloc(len);
-    snprintf(path, len, "%s/big.h5", dir);
+    snprintf(path, len, "%s/%s", dir, name);
     herd_error err = { 0 };
     CHECK(herd_dataset_write(path, &spec, NULL, &err) == HERD_OK);
+    free(split);
     free(X);
     free(y);
     return path;
@@ -71,7 +77,8 @@ int main(void)
 {
     char *dir = herd_test_tmpdir("test_train_load");
     int64_t n = 20000;
-    char *path = write_file(dir, n);
+    char *path = write_file(dir, "big.h5", n, 0);
+    char *split_path = write_file(dir, "split.h5", n, 1);
     herd_dataset *ds = NULL;
     herd_error err = { 0 };
     CHECK(herd_dataset_open(path, &ds, &err) == HERD_OK);
@@ -79,12 +86,20 @@ int main(void)
         check_load(ds, 0, 1, 0, 1);
         check_load(ds, 0.1, 1, 0, 1);
         check_load(ds, 0.1, 0.5, 0, 1);
-        for (int rank = 0; rank < 3; rank++)
+        for (int rank = 0; rank < 3; rank++) {
+            check_load(ds, 0, 1, rank, 3);
             check_load(ds, 0.05, 1, rank, 3);
+        }
         herd_dataset_close(ds);
     }
+    CHECK(herd_dataset_open(split_path, &ds, &err) == HERD_OK);
+    for (int rank = 0; ds != NULL && rank < 3; rank++)
+        check_load(ds, 0, 1, rank, 3);
+    herd_dataset_close(ds);
     remove(path);
+    remove(split_path);
     remove(dir);
+    free(split_path);
     free(path);
     free(dir);
     return herd_test_finish("test_train_load");
