@@ -225,12 +225,15 @@ static int table_metrics(cJSON *const *runs, int n, const herd_sort *sort, const
     return k;
 }
 
-static void print_table(cJSON *const *runs, int n, const herd_sort *sort)
+/* with_deleted (list --all): a DELETED column says which runs are marked. */
+static void print_table(cJSON *const *runs, int n, const herd_sort *sort, int with_deleted)
 {
     const char *cols[N_KEY_METRICS + 1];
     int ncols = table_metrics(runs, n, sort, cols);
     printf("%-8s  %-16s  %-24s  %-9s  %-19s  %-8s", "ID", "EXPERIMENT", "NAME", "STATUS",
            "STARTED", "DURATION");
+    if (with_deleted)
+        printf("  %-7s", "DELETED");
     for (int k = 0; k < ncols; k++)
         printf("  %13s", cols[k]);
     printf("\n");
@@ -244,6 +247,9 @@ static void print_table(cJSON *const *runs, int n, const herd_sort *sort)
         printf("%-8.8s  %-16s  %-24s  %-9s  %-19s  %-8s", member_str(r, "id"),
                member_str(r, "experiment"), member_str(r, "name"), member_str(r, "status"),
                start, dur);
+        const cJSON *deleted = cJSON_GetObjectItemCaseSensitive(r, "deleted");
+        if (with_deleted)
+            printf("  %-7s", cJSON_IsTrue(deleted) ? "yes" : "no");
         for (int k = 0; k < ncols; k++) {
             const cJSON *m = runs_member(r, "metrics", cols[k]);
             if (cJSON_IsNumber(m))
@@ -297,29 +303,17 @@ static void sort_runs(cJSON **runs, int n, const herd_sort *sort)
     free(r);
 }
 
-/* The listed runs as JSON objects that match q. */
+/* The listed runs that match q, as JSON objects from the index alone
+ * (herd_runs_get_summary_json): a filter never needs the run files. */
 static int matching_runs(herd_runs *idx, const runs_args *a, const herd_query *q, cJSON ***out,
                          int *n, herd_error *err)
 {
     herd_runs_filter filter = {.experiment = a->experiment, .deleted = a->deleted};
-    herd_run_summary *sums = NULL;
-    int ns = 0;
-    int rc = herd_runs_list(idx, &filter, &sums, &ns, err);
-    *out = herd_calloc((size_t)(ns > 0 ? ns : 1), sizeof **out);
-    *n = 0;
-    for (int i = 0; i < ns && rc == HERD_OK; i++) {
-        cJSON *run = NULL;
-        rc = herd_runs_get_json(idx, sums[i].id, 0, &run, err);
-        if (rc == HERD_OK && herd_query_match(q, run))
-            (*out)[(*n)++] = run;
-        else
-            cJSON_Delete(run);
-    }
-    herd_runs_list_free(sums, ns);
-    return rc;
+    return herd_runs_list_json(idx, &filter, q, out, n, err);
 }
 
-int runs_select(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n, herd_error *err)
+int runs_select(herd_runs *idx, const runs_args *a, int with_record, cJSON ***runs, int *n,
+                herd_error *err)
 {
     herd_query *q = NULL;
     herd_sort sort = {0};
@@ -335,6 +329,8 @@ int runs_select(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n, herd_
         rc = matching_runs(idx, a, q, runs, n, err);
     if (rc == HERD_OK && a->sort != NULL)
         sort_runs(*runs, *n, &sort);
+    for (int i = 0; rc == HERD_OK && with_record && i < *n; i++)
+        herd_runs_add_record(idx, (*runs)[i]);
     if (rc != HERD_OK) {
         runs_free(*runs, *n);
         *runs = NULL;
@@ -345,13 +341,29 @@ int runs_select(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n, herd_
     return rc;
 }
 
+/* An empty listing says whether the log is empty or the selection left
+ * nothing out of it. */
+static void print_no_runs(herd_runs *idx, const runs_args *a)
+{
+    printf("no runs in %s", herd_runs_folder(idx));
+    if (a->experiment != NULL || a->filter != NULL || a->deleted == HERD_RUNS_DELETED)
+        printf(" match");
+    if (a->experiment != NULL)
+        printf(" --experiment %s", a->experiment);
+    if (a->filter != NULL)
+        printf(" --filter \"%s\"", a->filter);
+    if (a->deleted == HERD_RUNS_DELETED)
+        printf(" --deleted");
+    printf("\n");
+}
+
 static int runs_list(herd_runs *idx, const runs_args *a, herd_error *err)
 {
     cJSON **runs = NULL;
     int n = 0;
     herd_sort sort = {0};
     herd_error ignored = {0};
-    int rc = runs_select(idx, a, &runs, &n, err);
+    int rc = runs_select(idx, a, a->json, &runs, &n, err);
     if (rc == HERD_OK && a->json) {
         cJSON *array = cJSON_CreateArray();
         for (int i = 0; i < n; i++)
@@ -361,10 +373,10 @@ static int runs_list(herd_runs *idx, const runs_args *a, herd_error *err)
     } else if (rc == HERD_OK && a->csv) {
         herd_export_runs_csv(stdout, runs, n);
     } else if (rc == HERD_OK && n == 0) {
-        printf("no runs in %s\n", herd_runs_folder(idx));
+        print_no_runs(idx, a);
     } else if (rc == HERD_OK) {
         int sorted = a->sort != NULL && herd_sort_parse(a->sort, &sort, &ignored) == HERD_OK;
-        print_table(runs, n, sorted ? &sort : NULL);
+        print_table(runs, n, sorted ? &sort : NULL, a->deleted == HERD_RUNS_ANY);
     }
     herd_field_free(&sort.field);
     runs_free(runs, n);

@@ -32,19 +32,24 @@ static int parse_format(const char *s, export_format *f)
     return 0;
 }
 
-/* The runs to export: those named, else the listing's selection. */
-static int export_runs(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n,
-                       herd_error *err)
+/* The runs to export: those named, else the listing's selection; only
+ * runs.json holds the run files' record fields (herd_runs_add_record). */
+static int export_runs(herd_runs *idx, const runs_args *a, int with_record, cJSON ***runs,
+                       int *n, herd_error *err)
 {
     if (a->npos == 0)
-        return runs_select(idx, a, runs, n, err);
+        return runs_select(idx, a, with_record, runs, n, err);
     *runs = herd_calloc((size_t)a->npos, sizeof **runs);
     *n = 0;
     int rc = HERD_OK;
     for (int i = 0; i < a->npos && rc == HERD_OK; i++) {
         char id[33];
         rc = runs_resolve(idx, "export", a->pos[i], id, err);
-        if (rc == HERD_OK && (rc = herd_runs_get_json(idx, id, 0, &(*runs)[*n], err)) == HERD_OK)
+        if (rc == HERD_OK)
+            rc = herd_runs_get_summary_json(idx, id, 0, &(*runs)[*n], err);
+        if (rc == HERD_OK && with_record)
+            herd_runs_add_record(idx, (*runs)[*n]);
+        if (rc == HERD_OK)
             (*n)++;
     }
     return rc;
@@ -152,7 +157,7 @@ int runs_export(herd_runs *idx, const runs_args *a, herd_error *err)
     cJSON **runs = NULL;
     int n = 0;
     herd_error why = {0};
-    int rc = export_runs(idx, a, &runs, &n, err);
+    int rc = export_runs(idx, a, fmt == FORMAT_JSON, &runs, &n, err);
     if (rc == HERD_OK && herd_make_dirs(a->out, &why) != HERD_OK)
         rc = herd_error_set(err, why.code, "runs export: %s", why.msg);
     if (rc == HERD_OK)

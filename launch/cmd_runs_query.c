@@ -34,7 +34,8 @@ static void value_text(const cJSON *v, char buf[64])
         snprintf(buf, 64, "-");
 }
 
-/* Resolve every id of a->pos and load the runs. */
+/* Resolve every id of a->pos and load the runs (from the index: a comparison
+ * shows no record fields). */
 static int load_runs(herd_runs *idx, const runs_args *a, cJSON **runs, herd_error *err)
 {
     int rc = HERD_OK;
@@ -42,7 +43,7 @@ static int load_runs(herd_runs *idx, const runs_args *a, cJSON **runs, herd_erro
         char id[33];
         rc = runs_resolve(idx, a->sub, a->pos[i], id, err);
         if (rc == HERD_OK)
-            rc = herd_runs_get_json(idx, id, 0, &runs[i], err);
+            rc = herd_runs_get_summary_json(idx, id, 0, &runs[i], err);
     }
     return rc;
 }
@@ -205,7 +206,7 @@ int runs_best(herd_runs *idx, const runs_args *a, herd_error *err)
         return herd_error_set(err, HERD_ERR_USAGE, "runs best: --max and --min exclude each other");
     cJSON **runs = NULL;
     int n = 0, best = -1, up = maximise(a);
-    int rc = runs_select(idx, a, &runs, &n, err);
+    int rc = runs_select(idx, a, 0, &runs, &n, err);
     for (int i = 0; i < n && rc == HERD_OK; i++) {
         const cJSON *v = runs_member(runs[i], "metrics", a->metric);
         if (!cJSON_IsNumber(v) || isnan(v->valuedouble))
@@ -219,6 +220,7 @@ int runs_best(herd_runs *idx, const runs_args *a, herd_error *err)
                             a->filter != NULL || a->experiment != NULL ? " selected" : "",
                             a->metric);
     if (rc == HERD_OK && a->json) {
+        herd_runs_add_record(idx, runs[best]);
         runs_print_json(runs[best]);
     } else if (rc == HERD_OK) {
         char value[32];

@@ -36,8 +36,11 @@ int runs_resolve(herd_runs *idx, const char *sub, const char *prefix, char id[33
 
 /* The runs a listing shows: a->experiment, a->deleted, a->filter applied, in
  * a->sort order (default newest first). *runs is an array of *n run objects
- * (herd_runs_get_json) freed with runs_free. */
-int runs_select(herd_runs *idx, const runs_args *a, cJSON ***runs, int *n, herd_error *err);
+ * freed with runs_free: as herd_runs_get_json gives them when with_record,
+ * else from the index alone (herd_runs_get_summary_json), which does not
+ * open every run file. */
+int runs_select(herd_runs *idx, const runs_args *a, int with_record, cJSON ***runs, int *n,
+                herd_error *err);
 void runs_free(cJSON **runs, int n);
 
 /* Print item as indented JSON on stdout. */

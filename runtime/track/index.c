@@ -14,10 +14,15 @@
  *
  * A run file is read by ATTACHing it read-only (a file: URI with mode=ro, so
  * a reader never rolls back or otherwise touches a live run's file) and
- * copying its rows with INSERT ... SELECT inside one index transaction; a
- * file that fails half-way leaves the index as it was.
+ * copying its rows with INSERT ... SELECT into temporary stage_* tables of
+ * this connection, one transaction per file, so a file that fails half-way
+ * adds nothing. Then one index transaction moves every staged run into the
+ * index: one commit (and its fsyncs) per sync, not per file, which is what
+ * a rebuild of thousands of runs, or a sync beside many live runs on NFS or
+ * Lustre, would otherwise spend its time on.
  */
 #include "track/index.h"
+#include "track/query.h"
 #include "track/record.h"
 #include "track/runlog.h"
 #include "core/log.h"
@@ -58,6 +63,8 @@ static const char *INDEX_SCHEMA_SQL =
     " world_size INTEGER, hosts TEXT, config TEXT, config_sha256 TEXT, data_sha256 TEXT,"
     " git_commit TEXT, git_dirty INTEGER, versions TEXT);"
     "CREATE INDEX IF NOT EXISTS runs_experiment ON runs (experiment, start_time);"
+    "CREATE INDEX IF NOT EXISTS runs_file ON runs (file);"
+    "CREATE INDEX IF NOT EXISTS files_run ON files (run_id);"
     "CREATE TABLE IF NOT EXISTS params (run_id TEXT, key TEXT, value TEXT,"
     " PRIMARY KEY (run_id, key));"
     "CREATE TABLE IF NOT EXISTS latest_metrics (run_id TEXT, key TEXT, step INTEGER, time REAL,"
@@ -81,31 +88,65 @@ static const char *DELETE_RUN_SQL[] = {
     NULL,
 };
 
-/* What the index holds for file name ?2. */
-static const char *DELETE_FILE_SQL[] = {
-    "DELETE FROM params WHERE run_id IN (SELECT id FROM runs WHERE file = ?2)",
-    "DELETE FROM latest_metrics WHERE run_id IN (SELECT id FROM runs WHERE file = ?2)",
-    "DELETE FROM tags WHERE run_id IN (SELECT id FROM runs WHERE file = ?2)",
-    "DELETE FROM artifacts WHERE run_id IN (SELECT id FROM runs WHERE file = ?2)",
-    "DELETE FROM runs WHERE file = ?2",
-    "DELETE FROM files WHERE file = ?2",
-    NULL,
-};
+/* The stage: tables shaped like the index's, in this connection's temp
+ * database (never synced to disk), holding the runs read by this sync. */
+static const char *STAGE_SCHEMA_SQL =
+    "CREATE TEMP TABLE IF NOT EXISTS stage_files AS SELECT * FROM main.files WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_runs AS SELECT * FROM main.runs WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_params AS SELECT * FROM main.params WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_latest_metrics AS"
+    " SELECT * FROM main.latest_metrics WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_tags AS SELECT * FROM main.tags WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_artifacts AS SELECT * FROM main.artifacts WHERE 0;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (id TEXT PRIMARY KEY);";
 
-/* ?1 is the run id, ?2 the file name; r is the attached run file. */
+static const char *STAGE_CLEAR_SQL =
+    "DELETE FROM temp.stage_files; DELETE FROM temp.stage_runs; DELETE FROM temp.stage_params;"
+    "DELETE FROM temp.stage_latest_metrics; DELETE FROM temp.stage_tags;"
+    "DELETE FROM temp.stage_artifacts; DELETE FROM temp.stage_gone;";
+
+/* Every staged run into the index, in set operations (no per-run scans):
+ * first out goes what the index holds for the staged files and for the
+ * staged runs (stage_gone: their ids), then in go the staged rows. */
+static const char *APPLY_STAGE_SQL =
+    "INSERT OR IGNORE INTO temp.stage_gone"
+    " SELECT id FROM runs WHERE file IN (SELECT file FROM temp.stage_files);"
+    "INSERT OR IGNORE INTO temp.stage_gone SELECT run_id FROM temp.stage_files;"
+    "DELETE FROM runs WHERE id IN (SELECT id FROM temp.stage_gone);"
+    "DELETE FROM params WHERE run_id IN (SELECT id FROM temp.stage_gone);"
+    "DELETE FROM latest_metrics WHERE run_id IN (SELECT id FROM temp.stage_gone);"
+    "DELETE FROM tags WHERE run_id IN (SELECT id FROM temp.stage_gone);"
+    "DELETE FROM artifacts WHERE run_id IN (SELECT id FROM temp.stage_gone);"
+    "DELETE FROM files WHERE run_id IN (SELECT id FROM temp.stage_gone)"
+    " OR file IN (SELECT file FROM temp.stage_files);"
+    "INSERT INTO runs SELECT * FROM temp.stage_runs;"
+    "INSERT INTO params SELECT * FROM temp.stage_params;"
+    "INSERT INTO latest_metrics SELECT * FROM temp.stage_latest_metrics;"
+    "INSERT INTO tags SELECT * FROM temp.stage_tags;"
+    "INSERT INTO artifacts SELECT * FROM temp.stage_artifacts ORDER BY rowid;"
+    "INSERT INTO files SELECT * FROM temp.stage_files;";
+
+/* ?1 is the run id, ?2 the file name; r is the attached run file. The latest
+ * value of each metric is found through the run file's (key, step) index:
+ * the keys one by one (each the next larger key), then each key's last row
+ * by step, then rowid, so a live run's file with millions of rows, read
+ * again at every sync, costs a few seeks per key rather than a sort. */
 static const char *COPY_RUN_SQL[] = {
-    "INSERT INTO runs (id, file, experiment, name, parent_id, status, start_time, end_time,"
-    " heartbeat, command, world_size, hosts, config, config_sha256, data_sha256, git_commit,"
-    " git_dirty, versions)"
+    "INSERT INTO temp.stage_runs (id, file, experiment, name, parent_id, status, start_time,"
+    " end_time, heartbeat, command, world_size, hosts, config, config_sha256, data_sha256,"
+    " git_commit, git_dirty, versions)"
     " SELECT id, ?2, experiment, name, parent_id, status, start_time, end_time, heartbeat,"
     " command, world_size, hosts, config, config_sha256, data_sha256, git_commit, git_dirty,"
     " versions FROM r.run",
-    "INSERT INTO params (run_id, key, value) SELECT ?1, key, value FROM r.params",
-    "INSERT INTO latest_metrics (run_id, key, step, time, value)"
-    " SELECT ?1, key, step, time, value FROM (SELECT key, step, time, value, row_number()"
-    " OVER (PARTITION BY key ORDER BY step DESC, rowid DESC) AS n FROM r.metrics) WHERE n = 1",
-    "INSERT INTO tags (run_id, key, value) SELECT ?1, key, value FROM r.tags",
-    "INSERT INTO artifacts (run_id, path, kind, bytes, sha256, time)"
+    "INSERT INTO temp.stage_params (run_id, key, value) SELECT ?1, key, value FROM r.params",
+    "INSERT INTO temp.stage_latest_metrics (run_id, key, step, time, value)"
+    " WITH RECURSIVE k(key) AS (SELECT min(key) FROM r.metrics"
+    " UNION ALL SELECT (SELECT min(key) FROM r.metrics WHERE key > k.key) FROM k"
+    " WHERE k.key IS NOT NULL)"
+    " SELECT ?1, m.key, m.step, m.time, m.value FROM k JOIN r.metrics m ON m.rowid ="
+    " (SELECT rowid FROM r.metrics WHERE key = k.key ORDER BY step DESC, rowid DESC LIMIT 1)",
+    "INSERT INTO temp.stage_tags (run_id, key, value) SELECT ?1, key, value FROM r.tags",
+    "INSERT INTO temp.stage_artifacts (run_id, path, kind, bytes, sha256, time)"
     " SELECT ?1, path, kind, bytes, sha256, time FROM r.artifacts ORDER BY rowid",
     NULL,
 };
@@ -284,6 +325,8 @@ int herd_runs_open(const char *db_path, herd_runs **out, herd_error *err)
         rc = herd_error_set(err, HERD_ERR_IO, "%s: not a folder", idx->folder);
     if (rc == HERD_OK)
         rc = open_best_index(idx, err);
+    if (rc == HERD_OK && sqlite3_exec(idx->db, STAGE_SCHEMA_SQL, NULL, NULL, NULL) != SQLITE_OK)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
     if (rc != HERD_OK)
         herd_runs_close(idx);
     else
@@ -325,10 +368,10 @@ static int attached_run_id(sqlite3 *db, char id[33], char *why, size_t why_len)
     return rc;
 }
 
-static int record_file(sqlite3 *db, const char *name, double mtime, int64_t size, const char *id)
+static int stage_file(sqlite3 *db, const char *name, double mtime, int64_t size, const char *id)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare_ab(db, "INSERT OR REPLACE INTO files (run_id, file, mtime, size)"
+    int rc = prepare_ab(db, "INSERT INTO temp.stage_files (run_id, file, mtime, size)"
                         " VALUES (?1, ?2, ?3, ?4)", id, name, &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_double(st, 3, mtime);
@@ -339,21 +382,35 @@ static int record_file(sqlite3 *db, const char *name, double mtime, int64_t size
     return rc;
 }
 
-/* Replace what the index holds for file name with the attached run file. */
-static int copy_attached(sqlite3 *db, const char *name, double mtime, int64_t size, char *why,
-                         size_t why_len)
+/* A run's file is <run id>.sqlite. A copy under another name holds the
+ * same run: reading both would have each replace the other in the index at
+ * every sync, and show whichever was read last, stale or not. */
+static int check_file_name(const char *name, const char *id, char *why, size_t why_len)
+{
+    char want[48];
+    snprintf(want, sizeof want, "%s.sqlite", id);
+    if (strcmp(name, want) == 0)
+        return SQLITE_OK;
+    snprintf(why, why_len, "holds run %s, whose file is %s (a copy?)", id, want);
+    return SQLITE_ERROR;
+}
+
+/* Stage the attached run file (file name) for the index, all or nothing:
+ * the transaction writes only this connection's temp tables. */
+static int stage_attached(sqlite3 *db, const char *name, double mtime, int64_t size, char *why,
+                          size_t why_len)
 {
     char id[33];
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         snprintf(why, why_len, "%s", sqlite3_errmsg(db));
         return rc;
     }
     rc = attached_run_id(db, id, why, why_len);
-    if (rc == SQLITE_OK && (rc = run_all(db, DELETE_FILE_SQL, id, name)) == SQLITE_OK &&
-        (rc = run_all(db, DELETE_RUN_SQL, id, name)) == SQLITE_OK &&
-        (rc = run_all(db, COPY_RUN_SQL, id, name)) == SQLITE_OK &&
-        (rc = record_file(db, name, mtime, size, id)) == SQLITE_OK)
+    if (rc == SQLITE_OK)
+        rc = check_file_name(name, id, why, why_len);
+    if (rc == SQLITE_OK && (rc = run_all(db, COPY_RUN_SQL, id, name)) == SQLITE_OK &&
+        (rc = stage_file(db, name, mtime, size, id)) == SQLITE_OK)
         rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         if (why[0] == '\0')
@@ -386,7 +443,7 @@ static int read_run_file(herd_runs *idx, const char *path, const char *name, dou
         snprintf(why, why_len, "not a herd run file (schema version %d)", version);
     }
     if (rc == SQLITE_OK)
-        rc = copy_attached(idx->db, name, mtime, size, why, why_len);
+        rc = stage_attached(idx->db, name, mtime, size, why, why_len);
     run_all(idx->db, detach, NULL, NULL);
     return rc;
 }
@@ -524,6 +581,16 @@ static int reload_deleted(herd_runs *idx)
     return rc;
 }
 
+/* Replace what the index holds for each staged file by its staged run.
+ * Inside the caller's transaction. */
+static int apply_staged(herd_runs *idx)
+{
+    int rc = sqlite3_exec(idx->db, APPLY_STAGE_SQL, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(idx->db, STAGE_CLEAR_SQL, NULL, NULL, NULL);
+    return rc;
+}
+
 int herd_runs_sync(herd_runs *idx, herd_runs_sync_stats *stats, herd_error *err)
 {
     herd_runs_sync_stats local = {0};
@@ -531,14 +598,19 @@ int herd_runs_sync(herd_runs *idx, herd_runs_sync_stats *stats, herd_error *err)
     if (dir == NULL)
         return herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->folder, strerror(errno));
     struct dirent *e;
-    while ((e = readdir(dir)) != NULL)
+    int rc = HERD_OK;
+    if (sqlite3_exec(idx->db, STAGE_CLEAR_SQL, NULL, NULL, NULL) != SQLITE_OK)
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
+    while (rc == HERD_OK && (e = readdir(dir)) != NULL)
         if (ends_with(e->d_name, ".sqlite"))
             sync_file(idx, e->d_name, &local);
     closedir(dir);
-    int rc = HERD_OK;
-    if (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        drop_missing(idx, &local) != SQLITE_OK || reload_deleted(idx) != SQLITE_OK ||
-        sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (rc == HERD_OK &&
+        (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+         (local.n_read > 0 && apply_staged(idx) != SQLITE_OK) ||
+         drop_missing(idx, &local) != SQLITE_OK ||
+         reload_deleted(idx) != SQLITE_OK ||
+         sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
         rc = herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
     }
@@ -804,8 +876,8 @@ static int run_is_deleted(herd_runs *idx, const char *id)
     return deleted;
 }
 
-int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
-                       herd_error *err)
+/* The run as the index holds it: columns, params, metrics, tags, artifacts. */
+static int index_json(herd_runs *idx, const char *id, double now, cJSON **out, herd_error *err)
 {
     static const struct { const char *name, *sql; int as_rows; } parts[] = {
         {"params", "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key", 0},
@@ -828,10 +900,64 @@ int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
         cJSON_Delete(obj);
         return herd_error_set(err, HERD_ERR_IO, "%s: %s", idx->db_path, sqlite3_errmsg(idx->db));
     }
-    merge_run_file_record(idx, id, obj);
-    cJSON_AddBoolToObject(obj, "deleted", run_is_deleted(idx, id));
     *out = obj;
     return HERD_OK;
+}
+
+int herd_runs_get_summary_json(herd_runs *idx, const char *id, double now, cJSON **out,
+                               herd_error *err)
+{
+    int rc = index_json(idx, id, now, out, err);
+    if (rc == HERD_OK)
+        cJSON_AddBoolToObject(*out, "deleted", run_is_deleted(idx, id));
+    return rc;
+}
+
+int herd_runs_list_json(herd_runs *idx, const herd_runs_filter *filter, const herd_query *q,
+                        cJSON ***out, int *n, herd_error *err)
+{
+    herd_run_summary *sums = NULL;
+    int ns = 0;
+    *out = NULL;
+    *n = 0;
+    /* One read transaction for all the queries: without it each takes and
+     * drops the index's lock, which is most of the time with many runs. */
+    int in_read = sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = herd_runs_list(idx, filter, &sums, &ns, err);
+    if (rc == HERD_OK)
+        *out = herd_calloc((size_t)(ns > 0 ? ns : 1), sizeof **out);
+    for (int i = 0; i < ns && rc == HERD_OK; i++) {
+        cJSON *run = NULL;
+        rc = herd_runs_get_summary_json(idx, sums[i].id, filter != NULL ? filter->now : 0, &run,
+                                        err);
+        if (rc == HERD_OK && herd_query_match(q, run))
+            (*out)[(*n)++] = run;
+        else
+            cJSON_Delete(run);
+    }
+    if (in_read)
+        sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+    herd_runs_list_free(sums, ns);
+    return rc;
+}
+
+void herd_runs_add_record(herd_runs *idx, cJSON *run)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(run, "id");
+    cJSON *deleted = cJSON_DetachItemFromObjectCaseSensitive(run, "deleted");
+    if (cJSON_IsString(id))
+        merge_run_file_record(idx, id->valuestring, run);
+    if (deleted != NULL)
+        cJSON_AddItemToObject(run, "deleted", deleted);  /* last, as herd_runs_get_json has it */
+}
+
+int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
+                       herd_error *err)
+{
+    int rc = herd_runs_get_summary_json(idx, id, now, out, err);
+    if (rc == HERD_OK)
+        herd_runs_add_record(idx, *out);
+    return rc;
 }
 
 /* The path of run id's file, from the index; caller frees. */

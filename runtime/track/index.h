@@ -15,6 +15,7 @@
 #define HERD_TRACK_INDEX_H
 
 #include "core/status.h"
+#include "track/query.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -29,7 +30,8 @@ typedef struct herd_runs herd_runs;
 typedef struct herd_runs_sync_stats {
     int n_files;     /* run files in the folder */
     int n_read;      /* new or changed files read into the index */
-    int n_skipped;   /* unreadable files, each reported by herd_warn */
+    int n_skipped;   /* unreadable files and copies of a run file under another
+                        name, each reported by herd_warn */
     int n_removed;   /* runs dropped because their file is gone */
 } herd_runs_sync_stats;
 
@@ -122,6 +124,25 @@ int herd_runs_find(herd_runs *idx, const char *prefix, char id[33], herd_error *
  * frees *out with cJSON_Delete. Errors: HERD_ERR_USAGE for an unknown id. */
 int herd_runs_get_json(herd_runs *idx, const char *id, double now, cJSON **out,
                        herd_error *err);
+
+/* The same object from the index alone, without opening the run file: no
+ * record fields (bindings, cpu_model, datasets, version_info) and no
+ * samples. Everything a filter, a sort, a table or a comparison reads is
+ * there; herd_runs_add_record completes it later. */
+int herd_runs_get_summary_json(herd_runs *idx, const char *id, double now, cJSON **out,
+                               herd_error *err);
+
+/* The runs herd_runs_list gives that also match q (query.h; NULL: all), in
+ * its order, as herd_runs_get_summary_json objects, read in one pass over
+ * the index. *out is an array of *n objects (also on error: those read so
+ * far); the caller deletes each and frees the array. */
+int herd_runs_list_json(herd_runs *idx, const herd_runs_filter *filter, const herd_query *q,
+                        cJSON ***out, int *n, herd_error *err);
+
+/* Complete a herd_runs_get_summary_json object into what herd_runs_get_json
+ * gives (same members, same order) by reading the run file's record and
+ * samples; a file that cannot be read is warned about, as there. */
+void herd_runs_add_record(herd_runs *idx, cJSON *run);
 
 /* Every logged value of one metric of a run, read from its run file, in
  * step order (rows logged twice for one step, as after a resume, come in

@@ -212,22 +212,46 @@ static int scan_op(scanner *s, cmp_op *op)
     return syntax_error(s, s->pos, "expected an operator (= != < <= > >= LIKE ILIKE)");
 }
 
+static size_t digits(const char *s)
+{
+    size_t n = 0;
+    while (isdigit((unsigned char)s[n]))
+        n++;
+    return n;
+}
+
+/* Length of the decimal number at s (-1.5, .5, 2e-3), 0 if there is none:
+ * strtod alone would also take inf, nan and hex, which are not numbers here. */
+static size_t decimal_length(const char *s)
+{
+    size_t n = s[0] == '-' || s[0] == '+', whole = digits(s + n), frac = 0;
+    n += whole;
+    if (s[n] == '.')
+        n += 1 + (frac = digits(s + n + 1));
+    if (whole == 0 && frac == 0)
+        return 0;
+    if (s[n] == 'e' || s[n] == 'E') {
+        size_t sign = s[n + 1] == '-' || s[n + 1] == '+', exp = digits(s + n + 1 + sign);
+        if (exp > 0)
+            n += 1 + sign + exp;
+    }
+    return n;
+}
+
 static int scan_value(scanner *s, comparison *c)
 {
     size_t start = s->pos;
     char q = s->src[s->pos];
     if (q == '\'' || q == '"')
         return scan_quoted(s, &c->text);
-    char *end = NULL;
-    double v = strtod(s->src + start, &end);
-    size_t n = (size_t)(end - (s->src + start));
-    if (n == 0 || is_key_char(*end))
+    size_t n = decimal_length(s->src + start);
+    if (n == 0 || is_key_char(s->src[start + n]))
         return syntax_error(s, start, "expected a number or a 'quoted' string");
     c->is_number = 1;
-    c->number = v;
     c->text = herd_malloc(n + 1);
     memcpy(c->text, s->src + start, n);
     c->text[n] = '\0';
+    c->number = strtod(c->text, NULL);
     s->pos += n;
     return HERD_OK;
 }
@@ -322,18 +346,18 @@ int herd_like(const char *text, const char *pattern, int ignore_case)
     return *pattern == '\0';
 }
 
-/* v as a number: a JSON number, or a string that is a whole number. */
+/* v as a number: a JSON number, or a string that is all one decimal number. */
 static int as_number(const cJSON *v, double *x)
 {
     if (cJSON_IsNumber(v)) {
         *x = v->valuedouble;
         return 1;
     }
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+    if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
+        decimal_length(v->valuestring) != strlen(v->valuestring))
         return 0;
-    char *end = NULL;
-    *x = strtod(v->valuestring, &end);
-    return *end == '\0';
+    *x = strtod(v->valuestring, NULL);
+    return 1;
 }
 
 static int holds(cmp_op op, int order)

@@ -18,17 +18,22 @@ static const char *SAMPLES_SQL =
     " WHERE rowid IN (SELECT max(rowid) FROM samples"
     " WHERE step = (SELECT max(step) FROM samples) GROUP BY row) ORDER BY row";
 
-static int has_table(sqlite3 *db, const char *name)
+/* *found = 1 when the file has table name; an unreadable file is an error,
+ * not a file without the table. */
+static int has_table(sqlite3 *db, const char *name, int *found)
 {
     sqlite3_stmt *st = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
+    *found = 0;
+    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                " AND name = ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(st) == SQLITE_ROW;
+        rc = sqlite3_step(st);
+        *found = rc == SQLITE_ROW;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize(st);
-    return found;
+    return rc;
 }
 
 /* Text column i parsed as JSON; a string when it is not JSON; null if NULL. */
@@ -76,10 +81,12 @@ static int merge_samples(sqlite3 *db, cJSON *run)
 {
     cJSON *samples = cJSON_CreateArray();
     set_member(run, "samples", samples);
-    if (!has_table(db, "samples"))
-        return SQLITE_OK;
+    int found = 0;
+    int rc = has_table(db, "samples", &found);
+    if (rc != SQLITE_OK || !found)
+        return rc;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, SAMPLES_SQL, -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db, SAMPLES_SQL, -1, &st, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
         cJSON_AddItemToArray(samples, sample_object(st));
@@ -91,18 +98,22 @@ static int merge_samples(sqlite3 *db, cJSON *run)
 int herd_track_record_merge(const char *run_file, cJSON *run, herd_error *err)
 {
     sqlite3 *db = NULL;
+    int found = 0;
     int rc = sqlite3_open_v2(run_file, &db, SQLITE_OPEN_READONLY, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
-        if (has_table(db, "record"))
-            rc = merge_record(db, run);
+        rc = has_table(db, "record", &found);
     }
+    if (rc == SQLITE_OK && found)
+        rc = merge_record(db, run);
     if (rc == SQLITE_OK)
         rc = merge_samples(db, run);
     int code = HERD_OK;
     if (rc != SQLITE_OK)
         code = herd_error_set(err, HERD_ERR_IO, "%s: %s", run_file,
                               db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    if (cJSON_GetObjectItemCaseSensitive(run, "samples") == NULL)
+        cJSON_AddItemToObject(run, "samples", cJSON_CreateArray());  /* same shape on error */
     sqlite3_close(db);
     return code;
 }

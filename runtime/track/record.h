@@ -18,7 +18,8 @@
  * "samples", the rows of the latest evaluation [{step, row, label,
  * prediction, probabilities}] ordered by row ([] when none). A file written
  * before these tables existed adds nothing but "samples": []. Errors:
- * HERD_ERR_IO naming the file. */
+ * HERD_ERR_IO naming the file, when it cannot be read (run still gets
+ * "samples": []). */
 int herd_track_record_merge(const char *run_file, cJSON *run, herd_error *err);
 
 #endif

@@ -30,6 +30,9 @@ check "filter numeric param" test "$(jq -r '[.[].id] | join(",")' f2.json)" = "$
 check "filter attributes and LIKE" test "$(jq -r '[.[].id] | join(",")' f3.json)" = "$C"
 "$HERD" runs list --filter "metrics.val/accuracy > 2" --json > f4.json
 check "filter matching nothing" test "$(jq length f4.json)" -eq 0
+"$HERD" runs list --filter "metrics.val/accuracy > 2" > f4.txt
+check "an empty selection is not an empty log" \
+  grep -qx "no runs in .*/herd.db.d match --filter \"metrics.val/accuracy > 2\"" f4.txt
 expect_exit 2 "bad filter is a usage error" "$HERD" runs list --filter "metrics.val/accuracy > 0.5 and params.model.type = mlp"
 check "bad filter names the position" grep -q "position 52 (near .mlp.)" "$TEST_TMP/last.err"
 expect_exit 2 "unknown field" "$HERD" runs list --filter "accuracy > 0.5"
@@ -112,13 +115,35 @@ check "metric keys with counts" test "$(jq '.["train/loss"].rows' keys.json)" -e
 check "val/accuracy once per epoch" test "$(jq '.["val/accuracy"].rows' keys.json)" -eq 2
 expect_exit 2 "unknown metric" "$HERD" runs metrics "$A" nope/none
 
-# delete: a mark, not a removal; --purge removes
+# list, filters, best and compare answer from the index without opening each
+# run file: A's file made unreadable (same size and mtime, so the index keeps
+# its rows) warns only where the run record is shown
 runs_dir="$TEST_TMP/runs/herd.db.d"
+cp -p "$runs_dir/$A.sqlite" saved.sqlite
+head -c "$(stat -c %s saved.sqlite)" /dev/zero > "$runs_dir/$A.sqlite"
+touch -r saved.sqlite "$runs_dir/$A.sqlite"
+{
+  "$HERD" runs list
+  "$HERD" runs list --csv --filter "params.optim.lr < 1" --sort -metrics.val/accuracy
+  "$HERD" runs best --metric val/accuracy
+  "$HERD" runs compare "$A" "$B" --json
+} > /dev/null 2> index_only.err
+check "list, best, compare read no run file" test ! -s index_only.err
+check "... and still show the run" test "$("$HERD" runs list --csv | grep -c "^$A,")" -eq 1
+"$HERD" runs list --json > /dev/null 2> record.err
+check "list --json reads the run record" grep -q "$A.sqlite" record.err
+cat saved.sqlite > "$runs_dir/$A.sqlite"
+touch -r saved.sqlite "$runs_dir/$A.sqlite"
+
+# delete: a mark, not a removal; --purge removes
 "$HERD" runs delete "${B:0:6}" > del.txt
 check "delete says so" grep -q "deleted $B" del.txt
 check "deleted run hidden from list" test "$("$HERD" runs list --json | jq length)" -eq 2
 check "list --deleted" test "$("$HERD" runs list --deleted --json | jq -r '[.[].id] | join(",")')" = "$B"
 check "list --all" test "$("$HERD" runs list --all --json | jq length)" -eq 3
+"$HERD" runs list --all > all.txt
+check "list --all: the table says which runs are deleted" \
+  test "$(awk -v id="${B:0:8}" '$1 == id { print $8 }' all.txt),$(grep -c ' no ' all.txt)" = "yes,2"
 check "deleted run's file kept" test -f "$runs_dir/$B.sqlite"
 check "show a deleted run" test "$("$HERD" runs show "$B" --json | jq .deleted)" = true
 expect_exit 2 "best skips deleted runs" "$HERD" runs best --metric val/accuracy --filter "id = '$B'"

@@ -9,6 +9,7 @@
 #include "track/index.h"
 #include "track/runlog.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,153 @@ static void corrupt_and_rebuild(const char *db)
     free(folder);
 }
 
+/* The latest value of a metric is its row of the highest step, the last
+ * logged of that step; a NaN there reads as null. A run's JSON from the
+ * index alone, completed from its file, is the full JSON, member for
+ * member. */
+static void latest_and_summary(const char *dir)
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    char *db = path_in(dir, "latest/herd.db");
+    char id[33] = "";
+    herd_run_info info = {.experiment = "latest"};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    if (rl != NULL) {
+        snprintf(id, sizeof id, "%s", herd_runlog_id(rl));
+        CHECK(herd_runlog_log_metric(rl, "b/x", 5, 1.0, &err) == HERD_OK);
+        CHECK(herd_runlog_log_metric(rl, "b/x", 3, 2.0, &err) == HERD_OK);  /* lower step, later */
+        CHECK(herd_runlog_log_metric(rl, "b/x", 5, 3.0, &err) == HERD_OK);  /* same step, later */
+        CHECK(herd_runlog_log_metric(rl, "a", 1, 4.0, &err) == HERD_OK);
+        CHECK(herd_runlog_log_metric(rl, "c", 1, 5.0, &err) == HERD_OK);
+        CHECK(herd_runlog_log_metric(rl, "c", 2, NAN, &err) == HERD_OK);
+        CHECK(herd_runlog_set_record(rl, "cpu_model", "\"test cpu\"", &err) == HERD_OK);
+        CHECK(herd_runlog_end(rl, HERD_RUN_FINISHED, &err) == HERD_OK);
+    }
+    herd_runs *idx = open_synced(db, NULL);
+    cJSON *full = NULL, *summary = NULL;
+    CHECK(idx != NULL && herd_runs_get_json(idx, id, 0, &full, &err) == HERD_OK);
+    CHECK(idx != NULL && herd_runs_get_summary_json(idx, id, 0, &summary, &err) == HERD_OK);
+    if (full != NULL && summary != NULL) {
+        cJSON *m = cJSON_GetObjectItem(full, "metrics");
+        CHECK(cJSON_GetArraySize(m) == 3);
+        CHECK_NEAR(cJSON_GetObjectItem(m, "b/x")->valuedouble, 3.0, 0);
+        CHECK_NEAR(cJSON_GetObjectItem(m, "a")->valuedouble, 4.0, 0);
+        CHECK(cJSON_IsNull(cJSON_GetObjectItem(m, "c")));
+        CHECK(cJSON_GetObjectItem(summary, "cpu_model") == NULL);
+        CHECK(cJSON_GetObjectItem(summary, "samples") == NULL);
+        herd_runs_add_record(idx, summary);
+        char *a = cJSON_PrintUnformatted(full), *b = cJSON_PrintUnformatted(summary);
+        CHECK(strcmp(a, b) == 0);
+        CHECK(strstr(b, "\"test cpu\"") != NULL);
+        free(a);
+        free(b);
+    }
+    cJSON_Delete(full);
+    cJSON_Delete(summary);
+    herd_runs_close(idx);
+    free(db);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[4096];
+    size_t n;
+    while (in != NULL && out != NULL && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    if (in != NULL)
+        fclose(in);
+    if (out != NULL)
+        fclose(out);
+}
+
+/* A copy of a run file under another name is skipped with a warning: the
+ * index keeps the run as its own file has it, whichever is read last. */
+static void misnamed_copy(const char *dir)
+{
+    herd_error err = {0};
+    herd_runlog *rl = NULL;
+    char *db = path_in(dir, "copies/herd.db");
+    herd_run_info info = {.experiment = "copies"};
+    CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+    if (rl == NULL) {
+        free(db);
+        return;
+    }
+    char *folder = herd_runlog_folder(db), *copy = path_in(folder, "aaaa-copy.sqlite");
+    char id[33], file[48];
+    snprintf(id, sizeof id, "%s", herd_runlog_id(rl));
+    snprintf(file, sizeof file, "%s.sqlite", id);
+    CHECK(herd_runlog_end(rl, HERD_RUN_KILLED, &err) == HERD_OK);  /* the copy: KILLED */
+    char *original = path_in(folder, file);
+    copy_file(original, copy);
+    free(original);
+    herd_runlog *again = NULL;
+    herd_run_info resume = {.experiment = "copies", .run_id = id};
+    CHECK(herd_runlog_begin(db, &resume, &again, &err) == HERD_OK);
+    CHECK(herd_runlog_end(again, HERD_RUN_FINISHED, &err) == HERD_OK);
+    for (int sync = 0; sync < 2; sync++) {
+        herd_runs_sync_stats stats = {0};
+        herd_runs *idx = open_synced(db, &stats);
+        CHECK(stats.n_files == 2 && stats.n_skipped == 1);
+        cJSON *run = NULL;
+        CHECK(idx != NULL && herd_runs_get_json(idx, id, 0, &run, &err) == HERD_OK);
+        if (run != NULL) {
+            CHECK(strcmp(cJSON_GetObjectItem(run, "file")->valuestring, file) == 0);
+            CHECK(strcmp(cJSON_GetObjectItem(run, "status")->valuestring, "FINISHED") == 0);
+        }
+        cJSON_Delete(run);
+        herd_runs_close(idx);
+    }
+    free(copy);
+    free(folder);
+    free(db);
+}
+
+/* The file change counter of an SQLite file (header bytes 24..27): one more
+ * for every transaction that changed it. */
+static unsigned change_counter(const char *path)
+{
+    unsigned char h[28] = {0};
+    FILE *f = fopen(path, "rb");
+    if (f != NULL) {
+        CHECK(fread(h, 1, sizeof h, f) == sizeof h);
+        fclose(f);
+    }
+    return (unsigned)h[24] << 24 | (unsigned)h[25] << 16 | (unsigned)h[26] << 8 | h[27];
+}
+
+/* New run files go into the index in one commit per sync, not one per file
+ * (each commit syncs the disk, slow on a shared file system). */
+static void one_commit_per_sync(const char *dir)
+{
+    herd_error err = {0};
+    char *db = path_in(dir, "batch/herd.db");
+    for (int i = 0; i < 3; i++) {
+        herd_runlog *rl = NULL;
+        herd_run_info info = {.experiment = "batch"};
+        CHECK(herd_runlog_begin(db, &info, &rl, &err) == HERD_OK);
+        CHECK(herd_runlog_log_metric(rl, "val/accuracy", 1, 0.5 + 0.1 * i, &err) == HERD_OK);
+        CHECK(herd_runlog_end(rl, HERD_RUN_FINISHED, &err) == HERD_OK);
+    }
+    herd_runs *idx = NULL;
+    CHECK(herd_runs_open(db, &idx, &err) == HERD_OK);
+    unsigned before = change_counter(db);
+    herd_runs_sync_stats stats = {0};
+    CHECK(idx != NULL && herd_runs_sync(idx, &stats, &err) == HERD_OK);
+    CHECK(stats.n_read == 3);
+    CHECK(change_counter(db) == before + 1);
+    herd_run_summary *runs = NULL;
+    int n = 0;
+    CHECK(idx != NULL && herd_runs_list(idx, NULL, &runs, &n, &err) == HERD_OK && n == 3);
+    for (int i = 0; i < n; i++)
+        CHECK(runs[i].n_metrics == 1 && strcmp(runs[i].status, "FINISHED") == 0);
+    herd_runs_list_free(runs, n);
+    herd_runs_close(idx);
+    free(db);
+}
+
 /* The artifact row of path in run id's JSON, or NULL. */
 static const cJSON *artifact_row(const cJSON *run, const char *path)
 {
@@ -400,6 +548,9 @@ int main(void)
     errors(dir);
     corrupt_and_rebuild(db);
     refresh_artifact(dir);
+    latest_and_summary(dir);
+    misnamed_copy(dir);
+    one_commit_per_sync(dir);
 
     free(db);
     free(dir);

@@ -93,6 +93,15 @@ static void test_match(void)
     CHECK(matches("name ILIKE 'AAAA%'", mlp) == 1);
     CHECK(matches("params.model.type LIKE 's_ftmax'", soft) == 1);
     CHECK(matches("params.model.type LIKE '%max'", soft) == 1);
+    CHECK(matches("metrics.val/accuracy > .5 and metrics.val/accuracy < 9.5e-1", mlp) == 1);
+    CHECK(matches("metrics.val/accuracy > -1E+3", mlp) == 1);
+    /* only decimal text is a number: "inf" and "0x10" compare as text */
+    cJSON *params = cJSON_GetObjectItem(mlp, "params");
+    cJSON_AddStringToObject(params, "optim.clip_norm", "inf");
+    cJSON_AddStringToObject(params, "note", "0x10");
+    CHECK(matches("params.optim.clip_norm > 0", mlp) == 0);
+    CHECK(matches("params.optim.clip_norm = 'inf'", mlp) == 1);
+    CHECK(matches("params.note = 16", mlp) == 0);
     cJSON_Delete(mlp);
     cJSON_Delete(soft);
 }
@@ -122,6 +131,17 @@ static void test_errors(void)
     m = parse_error("metrics. > 1");
     CHECK(strstr(m, "expected a key") != NULL);
     CHECK(strcmp(parse_error("status = 'a' and"), "") != 0);
+    /* a number is decimal: inf, nan and hex are refused, not read by strtod */
+    m = parse_error("metrics.val/accuracy > inf");
+    CHECK(strstr(m, "position 24") != NULL && strstr(m, "expected a number") != NULL);
+    m = parse_error("metrics.val/accuracy > nan");
+    CHECK(strstr(m, "expected a number") != NULL);
+    m = parse_error("metrics.val/accuracy > 0x10");
+    CHECK(strstr(m, "position 24") != NULL && strstr(m, "expected a number") != NULL);
+    m = parse_error("params.model.type = infinity");
+    CHECK(strstr(m, "expected a number or a 'quoted' string") != NULL);
+    m = parse_error("metrics.x > 1e");
+    CHECK(strstr(m, "expected a number") != NULL);
 }
 
 static void test_like(void)
