@@ -18,7 +18,7 @@ static const char *usage =
     "Show this host (packages, NUMA domains, cores, hardware threads, caches) and\n"
     "how herd places RANKS ranks on it: each rank's cores, NUMA domain and BLAS threads.\n"
     "\n"
-    "  -n RANKS      ranks on this host (default: one per NUMA domain)\n"
+    "  -n RANKS      ranks on this host (default: one per NUMA domain with cores)\n"
     "  --threads T   cores and BLAS threads per rank (default: an equal share)\n"
     "  --json        machine-readable output (used by launch/herdrun)\n";
 
@@ -123,9 +123,14 @@ static void print_text(const herd_topo_machine *m, const herd_topo_plan *plans, 
     printf("host %s: %d package%s, %d NUMA domain%s, %d cores, %d hardware threads\n", m->host,
            m->packages, m->packages == 1 ? "" : "s", m->n_numa, m->n_numa == 1 ? "" : "s",
            m->n_cores, m->pus);
-    for (int d = 0; d < m->n_numa; d++)
-        printf("  NUMA %d: %d cores, hardware threads %s, %lld MB\n", d, m->numa[d].n_cores,
-               m->numa[d].cpuset, m->numa[d].memory_mb);
+    for (int d = 0; d < m->n_numa; d++) {
+        if (m->numa[d].n_cores > 0)
+            printf("  NUMA %d: %d cores, hardware threads %s, %lld MB\n", d, m->numa[d].n_cores,
+                   m->numa[d].cpuset, m->numa[d].memory_mb);
+        else
+            printf("  NUMA %d: memory only (near hardware threads %s), %lld MB; no rank placed here\n",
+                   d, m->numa[d].cpuset, m->numa[d].memory_mb);
+    }
     printf("  caches:");
     for (int c = 0; c < m->n_caches; c++)
         printf("%s %s %lld KB x%d", c ? "," : "", m->caches[c].name, m->caches[c].size_kb,

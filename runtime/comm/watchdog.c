@@ -18,10 +18,13 @@
  * MPI_Abort; rank 0's hook (the run log) runs first. Every other thread
  * leaves the abort to that rank.
  *
- * The same thread notices a stop signal while its rank waits: rank 0 then
- * calls the hook at once, because under mpirun a lost rank shows up as a
- * SIGTERM followed a second later by SIGKILL, with the survivors stuck in a
- * collective that can never complete.
+ * The same thread notices a stop signal while its rank waits: under mpirun a
+ * lost rank shows up as a SIGTERM followed a second later by SIGKILL, with
+ * the survivors stuck in a collective that can never complete. Rank 0 calls
+ * the hook when, after the signal, it has waited in one collective for
+ * STOP_GRACE_SECONDS: in a clean stop (preemption) every rank got the signal
+ * too and the collective completes well before that, so the run is not
+ * marked FAILED on the way to PREEMPTED.
  */
 #include "comm/comm.h"
 #include "comm/comm_impl.h"
@@ -41,6 +44,7 @@
 enum { TAG_ASK = 7001, TAG_ANSWER = 7002 };
 #define TICK_SECONDS 0.02
 #define CENSUS_SECONDS 1.0
+#define STOP_GRACE_SECONDS 0.5
 
 typedef struct watchdog {
     herd_comm *comm;
@@ -57,6 +61,7 @@ typedef struct watchdog {
     int64_t asked;              /* the position sent with a census question */
     herd_comm_watch_hook hook;
     void *hook_ctx;
+    long long stop_seen_us;     /* when this thread first saw a stop signal, 0 before */
     int stop_noted, verdict_given;
 } watchdog;
 
@@ -184,6 +189,18 @@ static void give_verdict(watchdog *w, int64_t mine)
     }
 }
 
+/* Seconds this rank has waited in its current collective since the stop
+ * signal was seen; 0 when it is not waiting or there is no signal. */
+static double waited_since_stop(watchdog *w, int64_t pos)
+{
+    if (herd_stop_requested() && w->stop_seen_us == 0)
+        w->stop_seen_us = now_us();
+    if (w->stop_seen_us == 0 || !(pos & 1))
+        return 0;
+    long long since = atomic_load(&w->since_us);
+    return (double)(now_us() - (since > w->stop_seen_us ? since : w->stop_seen_us)) / 1e6;
+}
+
 static void *watch_loop(void *arg)
 {
     watchdog *w = arg;
@@ -193,7 +210,8 @@ static void *watch_loop(void *arg)
         answer_questions(w);
         int64_t pos = (int64_t)atomic_load(&w->position);
         double waited = (double)(now_us() - atomic_load(&w->since_us)) / 1e6;
-        if (herd_stop_requested() && !w->stop_noted && (pos & 1) && w->comm->rank == 0) {
+        if (waited_since_stop(w, pos) > STOP_GRACE_SECONDS && !w->stop_noted &&
+            w->comm->rank == 0) {
             char why[160];
             snprintf(why, sizeof why, "stop signal received while waiting in %s (step %lld)",
                      atomic_load(&w->what), (long long)atomic_load(&w->step));
@@ -232,6 +250,7 @@ int herd_comm_watchdog_start(herd_comm *c, double timeout_s, herd_comm_watch_hoo
     w->hook = hook;
     w->hook_ctx = ctx;
     w->stop_noted = w->verdict_given = 0;
+    w->stop_seen_us = 0;
     atomic_store(&w->since_us, now_us());
     if (MPI_Comm_dup(c->world, &w->wcomm) != MPI_SUCCESS)
         return herd_error_set(err, HERD_ERR_RUNTIME,

@@ -16,10 +16,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static int env_int(const char *name)
+/* HERD_NO_BIND, HERD_TOPO_VERBOSE: 1 is on; unset, empty or 0 off; any
+ * other value is off too, named in one warning by rank 0. */
+static int env_flag(const char *name, int rank)
 {
     const char *v = getenv(name);
-    return v != NULL ? atoi(v) : 0;
+    if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0)
+        return 0;
+    if (strcmp(v, "1") == 0)
+        return 1;
+    if (rank == 0)
+        herd_warn("topo: %s=%s is not 0 or 1; ignored", name, v);
+    return 0;
 }
 
 /* HERD_THREADS as threads per rank; 0 when unset, empty or not a whole
@@ -52,6 +60,25 @@ static hwloc_obj_type_t core_type(hwloc_topology_t topo)
     return hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
 }
 
+/* The NUMA domain of a core: of those whose CPUs include it, the one with
+ * the fewest CPUs (the first of equals). Memory that every core of a package
+ * or of the machine reaches alike (HBM beside DDR, a CXL expander) is then
+ * nobody's domain, and ranks are placed by the CPUs' own domains. */
+static int nearest_numa(hwloc_topology_t topo, hwloc_obj_t core)
+{
+    int best = 0, best_weight = -1;
+    for (int d = 0; d < hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE); d++) {
+        hwloc_obj_t numa = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)d);
+        int weight = hwloc_bitmap_weight(numa->cpuset);
+        if (hwloc_bitmap_isincluded(core->cpuset, numa->cpuset) &&
+            (best_weight < 0 || weight < best_weight)) {
+            best = d;
+            best_weight = weight;
+        }
+    }
+    return best;
+}
+
 static void read_cores(hwloc_topology_t topo, herd_topo_machine *m)
 {
     hwloc_obj_type_t type = core_type(topo);
@@ -65,11 +92,7 @@ static void read_cores(hwloc_topology_t topo, herd_topo_machine *m)
             if (c->n_pus < (int)(sizeof c->pu / sizeof c->pu[0]))
                 c->pu[c->n_pus++] = (int)id;
         hwloc_bitmap_foreach_end();
-        for (int d = 0; d < hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE); d++) {
-            hwloc_obj_t numa = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)d);
-            if (hwloc_bitmap_isincluded(core->cpuset, numa->cpuset))
-                c->numa = d;
-        }
+        c->numa = nearest_numa(topo, core);
     }
 }
 
@@ -88,6 +111,8 @@ static void read_numa(hwloc_topology_t topo, herd_topo_machine *m)
             }
         numa->memory_mb = (long long)(obj->attr->numanode.local_memory >> 20);
         hwloc_bitmap_list_snprintf(numa->cpuset, sizeof numa->cpuset, obj->cpuset);
+        if (numa->n_cores > 0)
+            m->domain[m->n_domains++] = d;
     }
 }
 
@@ -143,17 +168,17 @@ void herd_topo_machine_free(herd_topo_machine *m)
 
 int herd_topo_default_ranks(const herd_topo_machine *m)
 {
-    return m->n_numa > 1 && m->n_numa <= m->n_cores ? m->n_numa : 1;
+    return m->n_domains > 1 && m->n_domains <= m->n_cores ? m->n_domains : 1;
 }
 
 /* First core of a rank; *per (cores per rank, 0 = equal share) is settled.
- * With K ranks a multiple of the D NUMA domains, each domain holds K/D whole
- * ranks; otherwise ranks take consecutive blocks of cores. */
+ * With K ranks a multiple of the D NUMA domains that hold cores, each domain
+ * holds K/D whole ranks; otherwise ranks take consecutive blocks of cores. */
 static int first_core(const herd_topo_machine *m, int local_rank, int local_size, int *per)
 {
-    if (m->n_numa > 1 && local_size % m->n_numa == 0) {
-        int k = local_size / m->n_numa;
-        const herd_topo_numa *dom = &m->numa[local_rank / k];
+    if (m->n_domains > 1 && local_size % m->n_domains == 0) {
+        int k = local_size / m->n_domains;
+        const herd_topo_numa *dom = &m->numa[m->domain[local_rank / k]];
         int share = *per > 0 ? *per : dom->n_cores / k;
         if (share >= 1 && share * k <= dom->n_cores && dom->first_core >= 0) {
             *per = share;
@@ -229,9 +254,9 @@ static void bind_to_plan(hwloc_topology_t topo, herd_topo_plan *plan)
     hwloc_bitmap_free(set);
 }
 
-/* Decide and apply: adopt, bind, or leave unbound; threads > 0 (HERD_THREADS)
- * sets the BLAS threads whatever the binding. */
-static void place(hwloc_topology_t topo, const herd_topo_machine *m, int threads,
+/* Decide and apply: adopt, bind, or leave unbound (no_bind: HERD_NO_BIND=1);
+ * threads > 0 (HERD_THREADS) sets the BLAS threads whatever the binding. */
+static void place(hwloc_topology_t topo, const herd_topo_machine *m, int threads, int no_bind,
                   herd_topo_plan *plan)
 {
     hwloc_bitmap_t current = hwloc_bitmap_alloc();
@@ -240,7 +265,7 @@ static void place(hwloc_topology_t topo, const herd_topo_machine *m, int threads
         !hwloc_bitmap_isequal(current, hwloc_topology_get_topology_cpuset(topo));
     if (launcher_bound)
         adopt_binding(topo, m, current, plan);
-    else if (!plan->oversubscribed && env_int("HERD_NO_BIND") != 1)
+    else if (!plan->oversubscribed && !no_bind)
         bind_to_plan(topo, plan);
     if (!plan->bound) {
         plan->rank_cores = m->n_cores;
@@ -264,7 +289,7 @@ int herd_topo_setup(herd_comm *comm, herd_topo_plan *plan, herd_error *err)
     herd_topo_plan_rank(&m, herd_comm_local_rank(comm), herd_comm_local_size(comm), threads, plan);
     snprintf(plan->host, sizeof plan->host, "%s", herd_comm_host(comm));
     plan->rank = herd_comm_rank(comm);
-    place(topo, &m, threads, plan);
+    place(topo, &m, threads, env_flag("HERD_NO_BIND", plan->rank), plan);
     if (bad_threads && plan->rank == 0)
         herd_warn("topo: HERD_THREADS=%s is not a whole number >= 1; ignored, threads per rank "
                   "from the placement plan (%d on rank 0)", getenv("HERD_THREADS"), plan->threads);
@@ -272,7 +297,7 @@ int herd_topo_setup(herd_comm *comm, herd_topo_plan *plan, herd_error *err)
         herd_warn("topo: %d ranks x %d threads on %d cores of %s: oversubscribed, not binding",
                   plan->local_size, plan->threads, plan->cores, plan->host);
     herd_blas_set_threads(plan->threads);
-    if (env_int("HERD_TOPO_VERBOSE") == 1) {
+    if (env_flag("HERD_TOPO_VERBOSE", plan->rank)) {
         char line[512];
         herd_topo_plan_describe(plan, line, sizeof line);
         printf("herd: topo: %s\n", line);

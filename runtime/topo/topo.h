@@ -54,6 +54,9 @@ typedef struct herd_topo_machine {
     char host[64];
     int packages, n_numa, n_cores, pus;
     herd_topo_numa numa[HERD_TOPO_MAX_NUMA];
+    int n_domains;             /* the NUMA domains that hold cores, where ranks go: */
+    int domain[HERD_TOPO_MAX_NUMA]; /* their indexes in numa[] (memory-only ones, such
+                                  as HBM or CXL memory, hold none and get no rank) */
     int n_caches;
     herd_topo_cache caches[HERD_TOPO_MAX_CACHES];
     herd_topo_core *core;      /* n_cores entries, logical order */

@@ -232,7 +232,13 @@ static int read_resume(herd_trainer *t, herd_error *err)
     } else {
         snprintf(path, sizeof path, "%s", resume);
     }
-    rc = herd_checkpoint_read(path, &t->resume_from, err);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = herd_error_set(err, HERD_ERR_USAGE,
+                            "--resume: %s is a folder; give a checkpoint file (ckpt-*.h5), or "
+                            "--resume auto for the newest valid one in train.checkpoint_dir", path);
+    else
+        rc = herd_checkpoint_read(path, &t->resume_from, err);
     if (rc == HERD_OK)
         plan_resume(t, path);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;

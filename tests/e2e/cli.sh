@@ -32,7 +32,8 @@ for cmd in train predict eval topo "eval learning-curve"; do
   done
 done
 
-# HERD_THREADS and HERD_PROGRESS: a value not understood is named once, then ignored
+# HERD_THREADS, HERD_PROGRESS, HERD_NO_BIND, HERD_TOPO_VERBOSE: a value not
+# understood is named once, then ignored
 "$HERD" data synth --kind classification --rows 400 --features 5 --seed 1 -o s.h5 > /dev/null
 cat > s.yaml <<'YAML'
 data: {train: s.h5}
@@ -46,8 +47,13 @@ check "HERD_THREADS=abc: one warning" \
 check "HERD_PROGRESS=foo: one warning" \
   test "$(grep -c "warning: .*HERD_PROGRESS=foo is not bar or lines; ignored (progress as lines)" env.err)" -eq 1
 check "HERD_PROGRESS=foo: progress as lines" grep -q "^epoch 1/1 step" env.out
-HERD_THREADS=1 HERD_PROGRESS=lines run_ranks 2 train s.yaml > env.out 2> env.err
-check "understood values: no warning about them" bash -c '! grep -q "HERD_THREADS\|HERD_PROGRESS" env.err'
+HERD_NO_BIND=true HERD_TOPO_VERBOSE=yes run_ranks 2 train s.yaml > env.out 2> env.err
+check "HERD_NO_BIND=true: one warning" \
+  test "$(grep -c "warning: .*topo: HERD_NO_BIND=true is not 0 or 1; ignored" env.err)" -eq 1
+check "HERD_TOPO_VERBOSE=yes: one warning" \
+  test "$(grep -c "warning: .*topo: HERD_TOPO_VERBOSE=yes is not 0 or 1; ignored" env.err)" -eq 1
+HERD_THREADS=1 HERD_PROGRESS=lines HERD_NO_BIND=1 HERD_TOPO_VERBOSE=0 run_ranks 2 train s.yaml > env.out 2> env.err
+check "understood values: no warning about them" bash -c '! grep -q "HERD_THREADS\|HERD_PROGRESS\|HERD_NO_BIND\|HERD_TOPO_VERBOSE" env.err'
 HERD_THREADS=3 "$HERD" train s.yaml > env.out 2> env.err
 check "HERD_THREADS=3 is used" grep -q "1 ranks x 3 threads" env.out
 

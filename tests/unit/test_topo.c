@@ -42,6 +42,30 @@ static void test_two_numa(void)
     herd_topo_machine_free(&m);
 }
 
+/* NUMA domains without cores (HBM beside each package's DDR, a CXL memory
+ * expander for the whole machine) get no rank: ranks go to the domains that
+ * hold the cores, disjoint and not oversubscribed. */
+static void test_memory_only_numa(void)
+{
+    static const char *machines[] = { "pack:2 [numa] [numa] core:4 pu:1",
+                                      "[numa] pack:2 [numa] core:4 pu:1" };
+    for (int i = 0; i < 2; i++) {
+        herd_topo_machine m;
+        read_synthetic(machines[i], &m);
+        CHECK(m.n_numa == 4 - i && m.n_cores == 8 && m.n_domains == 2);
+        CHECK(herd_topo_default_ranks(&m) == 2);
+        herd_topo_plan p[4];
+        for (int r = 0; r < 4; r++) {
+            herd_topo_plan_rank(&m, r, 4, 0, &p[r]);
+            CHECK(!p[r].oversubscribed && p[r].threads == 2);
+        }
+        CHECK(strcmp(p[0].cpuset, "0-1") == 0 && strcmp(p[3].cpuset, "6-7") == 0);
+        CHECK(p[1].numa == p[0].numa && p[2].numa == p[3].numa && p[1].numa != p[2].numa);
+        CHECK(m.numa[p[0].numa].n_cores == 4 && m.numa[p[3].numa].n_cores == 4);
+        herd_topo_machine_free(&m);
+    }
+}
+
 static void test_oversubscribed(void)
 {
     herd_topo_machine m;
@@ -75,6 +99,7 @@ static void test_this_host(void)
 int main(void)
 {
     test_two_numa();
+    test_memory_only_numa();
     test_oversubscribed();
     test_this_host();
     return herd_test_finish("test_topo");
