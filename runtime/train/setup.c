@@ -72,7 +72,10 @@ static int open_data(herd_trainer *t, herd_error *err)
     }
     if (rc == HERD_OK && t->rank == 0)
         rc = hash_data(t, err);
-    return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+    rc = herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+    if (rc == HERD_OK)  /* every rank decides alike whether a resume changed the data */
+        rc = herd_comm_bcast(t->comm, t->train_sha256, sizeof t->train_sha256, 0, err);
+    return rc;
 }
 
 /* data.stream: rows per block, a whole number of local batches. */
@@ -179,9 +182,10 @@ static void checkpoint_run(const herd_checkpoint *ck, char *out, size_t size)
 /* What resuming from the checkpoint at path means; every rank holds the
  * checkpoint and decides the same. Its run finished train.epochs already:
  * nothing to train (said once the checkpoint is known to fit this job's
- * data and model: nothing_to_train). Its config differs from this job's:
- * training goes on as a new run whose parent is the checkpoint's run, so the
- * old run's record (config, params, command) stays what that run trained
+ * data and model: nothing_to_train). Its config differs from this job's, or
+ * the training data's content hash from the one it recorded: training goes
+ * on as a new run whose parent is the checkpoint's run, so the old run's
+ * record (config, params, command, data hash) stays what that run trained
  * with. Otherwise the same run goes on (a preempted or failed job started
  * again). */
 static void plan_resume(herd_trainer *t, const char *path)
@@ -195,12 +199,19 @@ static void plan_resume(herd_trainer *t, const char *path)
         return;
     }
     herd_trainer_config_changes(t, changed, sizeof changed);
-    t->resume_as_new_run = changed[0] != '\0';
+    int data_changed = ck->data_sha256[0] != '\0' && strcmp(ck->data_sha256, t->train_sha256) != 0;
+    t->resume_as_new_run = changed[0] != '\0' || data_changed;
     herd_trainer_position_text(ck->epoch, ck->step_in_epoch, where, sizeof where);
     if (t->rank != 0)
         return;
     herd_info("resuming from %s after step %lld (%s)", path, (long long)ck->step, where);
-    if (t->resume_as_new_run)
+    if (data_changed)
+        herd_info("resume: the content of data.train differs from what %s trained on (sha256 "
+                  "%.12s now, %.12s then)%s%s%s: training goes on as a new run with that run as "
+                  "its parent", run, t->train_sha256, ck->data_sha256,
+                  changed[0] != '\0' ? "; the config differs too (" : "", changed,
+                  changed[0] != '\0' ? ")" : "");
+    else if (t->resume_as_new_run)
         herd_info("resume: the config differs from the one %s recorded (%s): training goes on "
                   "as a new run with that run as its parent", run, changed);
 }

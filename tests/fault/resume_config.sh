@@ -5,7 +5,9 @@
 # - finished: nothing to train, one line, exit 0, the experiment log untouched;
 # - another config (optim.lr, train.epochs): a new run whose parent is the old
 #   one, whose record (params, config, its hash, command) stays as it was;
-#   `herd runs reproduce` redoes the old run and refuses the new one.
+#   `herd runs reproduce` redoes the old run and refuses the new one;
+# - the same config on data rewritten in place: a new run as well, whose
+#   parent is the old one and whose data hash is the new data's.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_resume.bash"
 
@@ -77,4 +79,27 @@ check "reproduce of the old run: its 10 epochs at lr 0.001" \
 expect_exit 2 "reproduce of the resumed run is refused" "$HERD" runs reproduce "$new" --db runs/herd.db --dry-run
 check "refusal names the parent" grep -q "went on from step [0-9]* of run ${id:0:8}" "$TEST_TMP/last.err"
 rm -f "$repro_cfg"
+
+# the data file rewritten in place between a stop and a resume: a new run too
+"$HERD" data synth --kind classification --rows 4000 --features 50 --classes 4 --seed 3 \
+  --val-fraction 0.1 --test-fraction 0.1 -o data2.h5 > /dev/null
+DARGS=(cfg.yaml data.train=data2.h5 train.checkpoint_dir=ck2 train.checkpoint_every_steps=25)
+start_job 2 dstop.log train "${DARGS[@]}" --summary-json dstop.json
+wait_ckpt ck2 25 || true
+kill -USR1 "$JOB_PID"
+wait "$JOB_PID" || true
+did=$(json dstop.json .run_id)
+old_hash=$("$HERD" data hash data2.h5 | cut -d' ' -f1)
+"$HERD" data synth --kind classification --rows 4000 --features 50 --classes 4 --seed 4 \
+  --val-fraction 0.1 --test-fraction 0.1 -o data2.h5 > /dev/null
+new_hash=$("$HERD" data hash data2.h5 | cut -d' ' -f1)
+run_ranks 2 train "${DARGS[@]}" --resume auto --summary-json dnew.json > dnew.log 2>&1
+dnew=$(json dnew.json .run_id)
+check "changed data: a new run" test -n "$dnew" -a "$dnew" != "$did"
+check "changed data: says so, with both hashes" \
+  grep -q "the content of data.train differs from what run $did trained on (sha256 ${new_hash:0:12} now, ${old_hash:0:12} then): training goes on as a new run" dnew.log
+check "changed data: the new run's parent and data hash" \
+  test "$("$HERD" runs show "$dnew" --db runs/herd.db --json | jq -r '[.parent_id, .data_sha256] | join(" ")')" = "$did $new_hash"
+check "changed data: the old run keeps the hash it trained on" \
+  test "$("$HERD" runs show "$did" --db runs/herd.db --json | jq -r .data_sha256)" = "$old_hash"
 finish
