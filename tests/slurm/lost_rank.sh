@@ -14,11 +14,21 @@ slurm_job_data slurm-lost 'checkpoint_every: 1'
 id=$(sbatch --parsable --chdir="$TEST_TMP" --export="ALL,HERD=$HERD,HERDRUN=$HERD_SOURCE_DIR/launch/herdrun" \
   "$HERD_SOURCE_DIR/launch/slurm/train.sbatch" cfg.yaml --summary-json s.json)
 echo "submitted job $id"
-for _ in $(seq 600); do  # until the first epoch checkpoint
-  [ "$(find ckpt -name '*.h5' 2>/dev/null | wc -l)" -ge 1 ] && break
+# job_ranks: the pids of this job's ranks (herd processes whose environment
+# names this Slurm job; not srun, and not another test's herd running beside)
+job_ranks() {
+  local p
+  for p in $(pgrep -f "^$HERD train cfg.yaml"); do
+    if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_JOB_ID=$id"; then
+      echo "$p"
+    fi
+  done | sort -n
+}
+for _ in $(seq 600); do  # until the first epoch checkpoint, with both ranks seen
+  ranks=$(job_ranks)
+  [ "$(find ckpt -name '*.h5' 2>/dev/null | wc -l)" -ge 1 ] && [ "$(wc -l <<<"$ranks")" -eq 2 ] && break
   sleep 0.1
 done
-ranks=$(pgrep -f "^$HERD train cfg.yaml" | sort -n)  # the ranks, not srun
 victim=$(tail -1 <<<"$ranks")
 check "two ranks running" test "$(wc -l <<<"$ranks")" -eq 2
 t0=$(date +%s)
@@ -31,7 +41,7 @@ tr '\r' '\n' < "$out" | grep -v ETA | grep -v '^epoch [0-9]*: val' || true
 echo "job $id ended as $state $((t1 - t0)) s after the kill"
 check "the job ended (state $state)" test "$state" = FAILED
 check "the job ended within 60 s of the kill, not after comm.timeout_s" test $((t1 - t0)) -lt 60
-check "no rank left running" test -z "$(pgrep -f "^$HERD train cfg.yaml")"
+check "no rank left running" test -z "$(job_ranks)"
 sleep 3  # rank 0 was killed too: its heartbeat goes stale (threshold shortened below)
 id_run=$(grep -o 'run [0-9a-f]\{32\}' "$out" | head -1 | cut -d' ' -f2)
 HERD_RUNS_DEAD_AFTER=2 "$HERD" runs show "$id_run" --db runs/herd.db --json > show.json
