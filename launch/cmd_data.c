@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *usage_text =
     "usage: herd data <subcommand> [options]\n"
@@ -32,8 +33,9 @@ static const char *usage_text =
     "      IDX images + labels (gzipped or plain, e.g. Fashion-MNIST) -> dataset;\n"
     "      pixels scaled to [0, 1]; --split marks every row (default: no /split)\n"
     "  import-csv FILE.csv --target COLUMN [--task binary|multiclass|regression] -o OUT.h5\n"
-    "      CSV with a header row, numeric cells, empty cell = missing (NaN);\n"
-    "      task inferred from the target column when not given\n"
+    "      CSV with a header row of distinct names, numeric cells (class labels as\n"
+    "      ids 0, 1, ...), empty or NaN cell = missing; quoted cells may hold commas\n"
+    "      and line breaks; task inferred from the target column when not given\n"
     "  synth --kind classification|regression --rows N --features D [--classes K]\n"
     "        [--seed S] [--noise X] [--val-fraction F] [--test-fraction F] -o OUT.h5\n"
     "      reproducible synthetic data (defaults: classes 2, seed 0, noise 0.1;\n"
@@ -164,6 +166,19 @@ static int finish(int rc, herd_error *err, const char *verb, const char *out)
     return report_written(verb, out);
 }
 
+/* HERD_OK, or a usage error when -o names one of the input files (under any
+ * spelling): writing the dataset would replace it. */
+static int check_output_is_not_an_input(const data_args *a)
+{
+    struct stat out, in;
+    if (stat(a->out, &out) != 0)
+        return HERD_OK;
+    for (int i = 0; i < a->npos; i++)
+        if (stat(a->pos[i], &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return usage_error(a->sub, "-o %s is an input file (it would be overwritten)", a->out);
+    return HERD_OK;
+}
+
 static int cmd_import_idx(data_args *a)
 {
     static const char *splits[] = { "train", "val", "test" };
@@ -176,6 +191,8 @@ static int cmd_import_idx(data_args *a)
         split = strcmp(a->split, splits[i]) == 0 ? i : split;
     if (a->split != NULL && split < 0)
         return usage_error(a->sub, "--split '%s' is not train, val or test", a->split);
+    if (check_output_is_not_an_input(a) != HERD_OK)
+        return HERD_ERR_USAGE;
     herd_error err = { 0 };
     int rc = herd_import_idx(a->pos[0], a->pos[1], a->out, split, &err);
     return finish(rc, &err, "imported", a->out);
@@ -193,6 +210,8 @@ static int cmd_import_csv(data_args *a)
     if (a->task != NULL && task < 0)
         return usage_error(a->sub, "--task '%s' is not binary, multiclass or regression",
                            a->task);
+    if (check_output_is_not_an_input(a) != HERD_OK)
+        return HERD_ERR_USAGE;
     herd_error err = { 0 };
     int rc = herd_import_csv(a->pos[0], a->target, task, a->out, &err);
     return finish(rc, &err, "imported", a->out);

@@ -38,7 +38,8 @@ static const char *usage =
     "  --conformal        add the conformal set (column set: class ids joined by |;\n"
     "                     HDF5 /conformal_set [n, K] of 0/1) or, for regression, the\n"
     "                     interval (columns lower, upper); needs `herd eval` first\n"
-    "  --abstain-below P  prediction -1 (abstain) when the top probability is < P\n";
+    "  --abstain-below P  prediction -1 (abstain) when the top probability is < P\n"
+    "                     (classifiers only)\n";
 
 typedef struct predict_job {
     herd_checkpoint *ck;
@@ -78,6 +79,9 @@ static int open_job(predict_job *job, const char *ckpt, const char *data, herd_e
     job->rows = info->rows;
     job->cols = info->cols;
     job->width = job->ck->spec.task == HERD_TASK_REGRESSION ? 0 : herd_model_predict_width(job->model);
+    if (rc == HERD_OK && job->width == 0 && job->abstain_below > 0)
+        rc = herd_error_set(err, HERD_ERR_USAGE, "predict: --abstain-below needs class "
+                            "probabilities, and %s is a regression model", ckpt);
     return rc;
 }
 
@@ -244,7 +248,7 @@ static int write_h5(const predict_job *job, const char *out, herd_error *err)
 static int write_output(const predict_job *job, const char *out, herd_error *err)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", out, (int)getpid()); /* unique per writer */
     if (ends_with(out, ".h5"))
         return write_h5(job, out, err);
     int rc = write_csv(job, tmp, out, err);

@@ -1,11 +1,12 @@
 /* import_csv.c - CSV with a header row -> herd dataset.
  *
  * The file is read line by line. Cells are split at commas; a cell may be
- * double-quoted (then it may hold commas, and "" stands for a quote). Every
- * cell must be a number as a whole (strtod, surrounding spaces ignored); an
- * empty feature cell is NaN, an empty target cell is an error. Blank lines
- * are skipped. Each row remembers its line number so errors found later
- * (labels that do not fit the task) still name the line.
+ * double-quoted (then it may hold commas and line breaks, and "" stands for
+ * a quote). Header names must be non-empty and distinct. Every cell must be
+ * a number as a whole (strtod, surrounding spaces ignored); an empty feature
+ * cell is NaN, an empty target cell is an error. Blank lines are skipped.
+ * Each row remembers the line it starts on so errors found later (labels
+ * that do not fit the task) still name the line.
  */
 #include "data/dataset.h"
 #include "data/import.h"
@@ -51,8 +52,9 @@ static int split_cells(char *line, char ***cells, int *cap)
                 *w++ = *p;
                 p += *p == '"'; /* "" -> one quote */
             }
-            while (*p != '\0' && *p != ',')
-                p++;
+            p += *p == '"';
+            while (*p != '\0' && *p != ',') /* text after the closing quote stays */
+                *w++ = *p++;
         } else {
             while (*p != '\0' && *p != ',')
                 *w++ = *p++;
@@ -105,6 +107,125 @@ static char *next_line(FILE *f, char **buf, size_t *cap, long *lineno)
     return NULL;
 }
 
+/* Number of double quotes in s. */
+static long count_quotes(const char *s)
+{
+    long n = 0;
+    for (; *s != '\0'; s++)
+        n += *s == '"';
+    return n;
+}
+
+/* A quoted cell may hold line breaks: while *buf has an unclosed quote (an
+ * odd number of quotes), append the next line after a "\n". -1 when the file
+ * ends inside the quote. */
+static int join_quoted_lines(FILE *f, char **buf, size_t *cap, long *lineno)
+{
+    long quotes = count_quotes(*buf);
+    char *more = NULL;
+    size_t morecap = 0, len = strlen(*buf);
+    int rc = 0;
+    while (quotes % 2 == 1) {
+        if (getline(&more, &morecap, f) < 0) {
+            rc = -1;
+            break;
+        }
+        (*lineno)++;
+        size_t n = strlen(more);
+        while (n > 0 && (more[n - 1] == '\n' || more[n - 1] == '\r'))
+            more[--n] = '\0';
+        if (len + n + 2 > *cap) {
+            *cap = 2 * (len + n + 2);
+            *buf = herd_realloc(*buf, *cap);
+        }
+        (*buf)[len] = '\n';
+        memcpy(*buf + len + 1, more, n + 1);
+        len += n + 1;
+        quotes += count_quotes(more);
+    }
+    free(more);
+    return rc;
+}
+
+/* *record = the next non-blank line, with the lines a quoted cell runs
+ * over (NULL at end of file); *first = the line it starts on. An error when
+ * the file ends inside a quoted cell. */
+static int next_record(csv_table *t, FILE *f, char **buf, size_t *cap, long *lineno,
+                       char **record, long *first, herd_error *err)
+{
+    *record = next_line(f, buf, cap, lineno);
+    *first = *lineno;
+    if (*record == NULL)
+        return HERD_OK;
+    if (join_quoted_lines(f, buf, cap, lineno) != 0)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: quote not closed (the file ends inside this cell)",
+                              t->path, *first);
+    *record = *buf;
+    return HERD_OK;
+}
+
+typedef struct named_column {
+    const char *name;
+    int col;
+} named_column;
+
+static int cmp_named_column(const void *a, const void *b)
+{
+    const named_column *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/* Every column needs a name of its own: an empty or repeated name would make
+ * an unnamed or ambiguous feature (or, repeating the target, a copy of the
+ * labels among the features). Names are sorted to find repeats, so a header
+ * of many columns stays fast. */
+static int check_names(const csv_table *t, long lineno, herd_error *err)
+{
+    for (int c = 0; c < t->ncols; c++)
+        if (t->names[c][0] == '\0')
+            return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column %d: no name in the header%s",
+                                  t->path, lineno, c + 1,
+                                  c == 0 ? " (an index column written by pandas? save with "
+                                           "index=False)"
+                                  : c == t->ncols - 1 ? " (a comma at the end of the line?)"
+                                                      : "");
+    named_column *sorted = herd_malloc((size_t)t->ncols * sizeof *sorted);
+    for (int c = 0; c < t->ncols; c++)
+        sorted[c] = (named_column){ t->names[c], c };
+    qsort(sorted, (size_t)t->ncols, sizeof *sorted, cmp_named_column);
+    int first = -1, second = -1;
+    for (int i = 1; i < t->ncols; i++) {
+        int repeated = strcmp(sorted[i - 1].name, sorted[i].name) == 0;
+        if (repeated && (second < 0 || sorted[i].col < second)) { /* the earliest repeat */
+            first = sorted[i - 1].col;
+            second = sorted[i].col;
+        }
+    }
+    free(sorted);
+    if (second < 0)
+        return HERD_OK;
+    return herd_error_set(err, HERD_ERR_DATA,
+                          "%s:%ld: column '%s': name used twice in the header (columns %d and %d)",
+                          t->path, lineno, t->names[second], first + 1, second + 1);
+}
+
+/* The error for a --target not in the header lists the header's names (the
+ * first ones, when there are many). */
+static int target_not_found(const csv_table *t, long lineno, const char *target, herd_error *err)
+{
+    char list[200] = "";
+    size_t used = 0;
+    for (int c = 0; c < t->ncols && used < sizeof list - 1; c++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", c ? ", " : "",
+                                 t->names[c]);
+    if (used >= sizeof list - 1)
+        strcpy(list + sizeof list - 5, "...");
+    return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': not in the header (%s)",
+                          t->path, lineno, target, list);
+}
+
 static int read_header(csv_table *t, char *line, long lineno, const char *target,
                        herd_error *err)
 {
@@ -121,9 +242,11 @@ static int read_header(csv_table *t, char *line, long lineno, const char *target
             t->target = c;
     }
     free(cells);
+    int rc = check_names(t, lineno, err);
+    if (rc != HERD_OK)
+        return rc;
     if (t->target < 0)
-        return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': not in the header",
-                              t->path, lineno, target);
+        return target_not_found(t, lineno, target, err);
     if (t->ncols < 2)
         return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: no feature columns besides '%s'",
                               t->path, lineno, target);
@@ -155,6 +278,11 @@ static int parse_row(csv_table *t, char **cells, int n, long lineno, herd_error 
     for (int c = 0; c < n; c++) {
         float v = 0;
         int r = parse_cell(cells[c], &v);
+        if (r == -1 && c == t->target)
+            return herd_error_set(err, HERD_ERR_DATA,
+                                  "%s:%ld: column '%s': not a number: '%.40s' (targets are "
+                                  "numbers: class ids 0, 1, ... or values)",
+                                  t->path, lineno, t->names[c], trim(cells[c]));
         if (r != 0)
             return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': %s: '%.40s'",
                                   t->path, lineno, t->names[c],
@@ -176,15 +304,19 @@ static int read_rows(csv_table *t, FILE *f, const char *target, herd_error *err)
     char *buf = NULL, **cells = NULL;
     size_t bufcap = 0;
     int cellcap = 0, rc = HERD_OK;
-    long lineno = 0;
-    char *line = next_line(f, &buf, &bufcap, &lineno);
-    if (line == NULL)
+    long lineno = 0, first = 0;
+    char *line = NULL;
+    rc = next_record(t, f, &buf, &bufcap, &lineno, &line, &first, err);
+    if (rc == HERD_OK && line == NULL)
         rc = herd_error_set(err, HERD_ERR_DATA, "%s:1: empty file (no header row)", t->path);
-    else
-        rc = read_header(t, line, lineno, target, err);
-    while (rc == HERD_OK && (line = next_line(f, &buf, &bufcap, &lineno)) != NULL) {
+    if (rc == HERD_OK)
+        rc = read_header(t, line, first, target, err);
+    while (rc == HERD_OK) {
+        rc = next_record(t, f, &buf, &bufcap, &lineno, &line, &first, err);
+        if (rc != HERD_OK || line == NULL)
+            break;
         int n = split_cells(line, &cells, &cellcap);
-        rc = parse_row(t, cells, n, lineno, err);
+        rc = parse_row(t, cells, n, first, err);
     }
     if (rc == HERD_OK && ferror(f))
         rc = herd_error_set(err, HERD_ERR_IO, "%s: read error: %s", t->path, strerror(errno));

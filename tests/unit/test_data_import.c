@@ -160,6 +160,35 @@ static void test_csv_ok(void)
     free(csv), free(out), free(multi), free(reg);
 }
 
+/* A quoted cell may run over lines (CRLF too); rows after it keep their line
+ * numbers in errors. */
+static void test_csv_quoted_line_breaks(void)
+{
+    char *csv = write_text("multiline.csv", "\"a\r\nb\",y\r\n\"1\r\n\",0\r\n\"2\",1\r\n3,1\r\n");
+    char *out = path_in("multiline.h5");
+    herd_error err = { 0 };
+    herd_dataset *ds = NULL;
+    CHECK(herd_import_csv(csv, "y", -1, out, &err) == HERD_OK);
+    CHECK(herd_dataset_open(out, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        CHECK(herd_dataset_get_info(ds)->rows == 3 && herd_dataset_get_info(ds)->cols == 1);
+        float X[3], y[3];
+        CHECK(herd_dataset_read_rows(ds, 0, 3, X, y, &err) == HERD_OK);
+        CHECK(X[0] == 1.0f && X[1] == 2.0f && X[2] == 3.0f);
+        CHECK(y[0] == 0.0f && y[1] == 1.0f && y[2] == 1.0f);
+        char **names = NULL;
+        CHECK(herd_dataset_feature_names(ds, &names, &err) == HERD_OK);
+        CHECK(names != NULL && strcmp(names[0], "a\nb") == 0);
+        free(names != NULL ? names[0] : NULL);
+        free(names);
+        herd_dataset_close(ds);
+    }
+    char *bad = write_text("late.csv", "a,y\n\"1\n\",0\n2,x\n");
+    CHECK(herd_import_csv(bad, "y", -1, out, &err) == HERD_ERR_DATA);
+    CHECK(strstr(err.msg, "late.csv:4: column 'y'") != NULL);
+    free(csv), free(out), free(bad);
+}
+
 /* Import text with target "y"; expect code and a message containing needle. */
 static int csv_fails(const char *name, const char *text, const char *target, int code,
                      const char *needle)
@@ -185,10 +214,24 @@ static void test_csv_errors(void)
     CHECK(csv_fails("partial.csv", "a,y\n1,0\n1.5abc,1\n", "y", HERD_ERR_DATA,
                     "partial.csv:3: column 'a': not a number"));
     CHECK(csv_fails("target.csv", "a,b\n1,2\n", "y", HERD_ERR_DATA,
-                    "target.csv:1: column 'y': not in the header"));
+                    "target.csv:1: column 'y': not in the header (a, b)"));
     CHECK(csv_fails("notarget.csv", "a,y\n1,0\n2,\n", "y", HERD_ERR_DATA,
                     "notarget.csv:3: column 'y': missing target value"));
     CHECK(csv_fails("header.csv", "a,y\n", "y", HERD_ERR_DATA, "no data rows"));
+    CHECK(csv_fails("open.csv", "a,y\n1,0\n\"2,1\n3,0\n", "y", HERD_ERR_DATA,
+                    "open.csv:3: quote not closed"));
+    CHECK(csv_fails("twice.csv", "a,b,a,y\n1,2,3,0\n", "y", HERD_ERR_DATA,
+                    "twice.csv:1: column 'a': name used twice in the header (columns 1 and 3)"));
+    CHECK(csv_fails("twotargets.csv", "a,y,y\n1,0,0\n", "y", HERD_ERR_DATA,
+                    "twotargets.csv:1: column 'y': name used twice"));
+    CHECK(csv_fails("index.csv", ",a,y\n0,1,0\n", "y", HERD_ERR_DATA,
+                    "index.csv:1: column 1: no name in the header (an index column"));
+    CHECK(csv_fails("trailing.csv", "a,y,\n1,0,\n", "y", HERD_ERR_DATA,
+                    "trailing.csv:1: column 3: no name in the header (a comma at the end"));
+    CHECK(csv_fails("afterquote.csv", "a,y\n\"1\" kg,0\n", "y", HERD_ERR_DATA,
+                    "afterquote.csv:2: column 'a': not a number: '1 kg'"));
+    CHECK(csv_fails("words.csv", "a,y\n1,yes\n", "y", HERD_ERR_DATA,
+                    "words.csv:2: column 'y': not a number: 'yes' (targets are numbers"));
     herd_error err = { 0 };
     CHECK(herd_import_csv("no/such.csv", "y", -1, "x.h5", &err) == HERD_ERR_IO);
 }
@@ -198,6 +241,7 @@ int main(void)
     dir = herd_test_tmpdir("data-import");
     test_idx();
     test_csv_ok();
+    test_csv_quoted_line_breaks();
     test_csv_errors();
     free(dir);
     return herd_test_finish("test_data_import");
