@@ -150,9 +150,11 @@ static int report_written(const char *verb, const char *path)
         return err.code;
     }
     const herd_dataset_info *in = herd_dataset_get_info(ds);
-    printf("%s %lld rows, %lld columns, task %s, %d classes, sha256 %s -> %s\n", verb,
-           (long long)in->rows, (long long)in->cols, herd_task_name(in->task), in->n_classes,
-           in->content_sha256, path);
+    char classes[32] = "";  /* none for a regression */
+    if (in->task != HERD_TASK_REGRESSION)
+        snprintf(classes, sizeof classes, ", %d classes", in->n_classes);
+    printf("%s %lld rows, %lld columns, task %s%s, sha256 %s -> %s\n", verb, (long long)in->rows,
+           (long long)in->cols, herd_task_name(in->task), classes, in->content_sha256, path);
     herd_dataset_close(ds);
     return HERD_OK;
 }

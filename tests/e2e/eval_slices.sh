@@ -103,7 +103,8 @@ expect_exit 2 "eval.slices must be a list" ev 'eval.slices=oops'
 expect_exit 2 "too many distinct values" ev 'eval.slices=[{feature: monthly_income}]'
 
 # regression: mae and mse intervals (normal approximation) around the slice values
-"$HERD" data synth --kind regression --rows 3000 --features 5 --seed 5 -o reg.h5 > /dev/null
+"$HERD" data synth --kind regression --rows 3000 --features 5 --seed 5 -o reg.h5 > reg.log
+check "a regression's summary names no classes" grep -q "3000 rows, 5 columns, task regression, sha256" reg.log
 cat > reg.yaml <<YAML
 data: {train: reg.h5}
 model: {type: linear, hidden: []}
