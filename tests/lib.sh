@@ -42,3 +42,16 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# require_python MODULE...: Debian's /usr/bin/python3 (as $py) with these
+# modules, else the test fails at once, naming the packages to install.
+py=/usr/bin/python3
+require_python() {
+  local m
+  for m in "$@"; do
+    "$py" -c "import $m" 2>/dev/null && continue
+    fail "python3-$m is required (scripts/install-deps)"
+    finish
+    exit 1
+  done
+}

@@ -6,12 +6,7 @@
 # Needs Debian's python3-numpy.
 source "$(dirname "$0")/../lib.sh"
 
-py=/usr/bin/python3
-if ! "$py" -c 'import numpy' 2>/dev/null; then
-  fail "python3-numpy is required (scripts/install-deps)"
-  finish
-  exit 1
-fi
+require_python numpy
 
 for scale in 1e8 1e15; do
   "$py" - "$scale" > "big_$scale.csv" <<'EOF'

@@ -8,12 +8,7 @@
 # Needs python3-numpy and python3-h5py (scripts/install-deps).
 source "$(dirname "$0")/../lib.sh"
 
-py=/usr/bin/python3
-if ! "$py" -c 'import numpy, h5py' 2>/dev/null; then
-  fail "python3-numpy and python3-h5py are required (scripts/install-deps)"
-  finish
-  exit 1
-fi
+require_python numpy h5py
 
 # write.py FILE ROWS SEED MODE: features named with punctuation; MODE
 # "learn" (y from c&d, 20% val rows), "onecls" (every label 0, 30% val rows),

@@ -11,12 +11,7 @@
 source "$(dirname "$0")/../lib.sh"
 export HERD_PROGRESS=lines
 
-py=/usr/bin/python3
-if ! "$py" -c 'import numpy, h5py' 2>/dev/null; then
-  fail "python3-numpy and python3-h5py are required (scripts/install-deps)"
-  finish
-  exit 1
-fi
+require_python numpy h5py
 
 "$HERD" data synth --kind classification --rows 900 --features 5 --classes 2 --seed 8 \
   --val-fraction 0.2 --test-fraction 0.2 -o split.h5 > /dev/null

@@ -8,13 +8,8 @@
 # errors. Needs python3-sklearn, python3-numpy, python3-h5py (scripts/install-deps).
 source "$(dirname "$0")/../lib.sh"
 
-py=/usr/bin/python3
 checker="$HERD_SOURCE_DIR/tests/e2e/eval_slices_check.py"
-if ! "$py" -c 'import sklearn, numpy, h5py, scipy' 2>/dev/null; then
-  fail "python3-sklearn, python3-numpy and python3-h5py are required (scripts/install-deps)"
-  finish
-  exit 1
-fi
+require_python sklearn numpy h5py scipy
 
 "$HERD" data synth --kind credit --rows 8000 --seed 21 --val-fraction 0.1 -o train.h5 > /dev/null
 "$HERD" data synth --kind credit --rows 3000 --seed 22 -o test.h5 > /dev/null

@@ -8,13 +8,8 @@
 # and python3-numpy (scripts/install-deps).
 source "$(dirname "$0")/../lib.sh"
 
-py=/usr/bin/python3
 checker="$HERD_SOURCE_DIR/tests/e2e/eval_check.py"
-if ! "$py" -c 'import sklearn, numpy' 2>/dev/null; then
-  fail "python3-sklearn and python3-numpy are required (scripts/install-deps)"
-  finish
-  exit 1
-fi
+require_python sklearn numpy
 
 "$py" "$checker" make-data .
 for kind in binary multiclass regression; do

@@ -6,13 +6,7 @@
 # Needs Debian's python3-sklearn and python3-numpy (scripts/install-deps).
 source "$(dirname "$0")/../lib.sh"
 
-py=/usr/bin/python3
-if ! "$py" -c 'import sklearn, numpy' 2>/dev/null; then
-  fail "python3-sklearn and python3-numpy are required for this test:" \
-    "run scripts/install-deps (or apt-get install python3-sklearn python3-numpy)"
-  finish
-  exit 1
-fi
+require_python sklearn numpy
 
 if "$py" "$HERD_SOURCE_DIR/scripts/bench/quality.py" --herd "$HERD" --out "$TEST_TMP/work" \
      --mpiexec "$MPIEXEC" --json quality.json > quality.log 2>&1; then
