@@ -1,7 +1,7 @@
 /* cmd_data.c - `herd data`: import, generate and inspect datasets.
  *
  *   herd data import-idx IMAGES LABELS -o OUT.h5 [--split train|val|test]
- *   herd data import-csv FILE.csv --target COLUMN [--task T] -o OUT.h5
+ *   herd data import-csv FILE.csv [--target COLUMN [--task T]] -o OUT.h5
  *   herd data synth --kind classification|regression --rows N --features D ... -o OUT.h5
  *   herd data info FILE.h5 [--json]
  *   herd data hash FILE.h5
@@ -32,10 +32,14 @@ static const char *usage_text =
     "  import-idx IMAGES LABELS -o OUT.h5 [--split train|val|test]\n"
     "      IDX images + labels (gzipped or plain, e.g. Fashion-MNIST) -> dataset;\n"
     "      pixels scaled to [0, 1]; --split marks every row (default: no /split)\n"
-    "  import-csv FILE.csv --target COLUMN [--task binary|multiclass|regression] -o OUT.h5\n"
-    "      CSV with a header row of distinct names, numeric cells (class labels as\n"
-    "      ids 0, 1, ...), empty or NaN cell = missing; quoted cells may hold commas\n"
-    "      and line breaks; task inferred from the target column when not given\n"
+    "  import-csv FILE.csv [--target COLUMN [--task binary|multiclass|regression]] -o OUT.h5\n"
+    "      CSV with a header row of distinct names, numeric feature cells, empty or\n"
+    "      NaN cell = missing; quoted cells may hold commas and line breaks; the\n"
+    "      target holds numbers (class ids 0, 1, ... or values) or words (class\n"
+    "      names, numbered in sorted order and kept in /class_names); task\n"
+    "      inferred from the target column when not given;\n"
+    "      without --target every column is a feature and the dataset has no\n"
+    "      labels (/y): data for herd predict, refused by train and eval\n"
     "  synth --kind classification|regression --rows N --features D [--classes K]\n"
     "        [--seed S] [--noise X] [--val-fraction F] [--test-fraction F] -o OUT.h5\n"
     "      reproducible synthetic data (defaults: classes 2, seed 0, noise 0.1;\n"
@@ -44,7 +48,8 @@ static const char *usage_text =
     "      credit-risk data with known structure (11 features, about 7 percent positives,\n"
     "      protected /columns/group with no effect on the label; no --features, --classes\n"
     "      or --noise)\n"
-    "  info FILE.h5 [--json]   rows, columns, task, classes, splits, other columns, hash, source\n"
+    "  info FILE.h5 [--json]   rows, columns, labels, task, classes, splits, other columns,\n"
+    "                          hash, source\n"
     "  hash FILE.h5            recompute and print the content hash\n"
     "  verify FILE.h5          recompute the hash and compare with the stored one\n"
     "                          (exit 3 when they differ)\n"
@@ -140,6 +145,23 @@ static int parse_f64(const char *s, double *v)
     return s[0] != '\0' && *end == '\0' && isfinite(*v);
 }
 
+/* " (no, yes)": the class names of a file, the first 10 of them; "" when it
+ * has none (names NULL). */
+static void class_names_text(char *const *names, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int k = 0; names != NULL && names[k] != NULL && used < size; k++) {
+        const char *quote = k < 10 && strchr(names[k], ',') != NULL ? "'" : "";  /* 'a, b' */
+        used += (size_t)snprintf(text + used, size - used, "%s%s%s%s", k == 0 ? " (" : ", ",
+                                 quote, k < 10 ? names[k] : "...", quote);
+        if (k == 10)
+            break;
+    }
+    if (names != NULL && used < size)
+        snprintf(text + used, size - used, ")");
+}
+
 /* Print the one-line summary of a freshly written dataset. */
 static int report_written(const char *verb, const char *path)
 {
@@ -150,11 +172,22 @@ static int report_written(const char *verb, const char *path)
         return err.code;
     }
     const herd_dataset_info *in = herd_dataset_get_info(ds);
-    char classes[32] = "";  /* none for a regression */
-    if (in->task != HERD_TASK_REGRESSION)
-        snprintf(classes, sizeof classes, ", %d classes", in->n_classes);
-    printf("%s %lld rows, %lld columns, task %s%s, sha256 %s -> %s\n", verb, (long long)in->rows,
-           (long long)in->cols, herd_task_name(in->task), classes, in->content_sha256, path);
+    char task[512] = "no labels", classes[400];
+    char **names = NULL;
+    if (herd_dataset_class_names(ds, &names, &err) != HERD_OK) {
+        herd_error_print(&err);
+        herd_dataset_close(ds);
+        return err.code;
+    }
+    class_names_text(names, classes, sizeof classes);
+    herd_names_free(names);
+    if (in->labelled && in->task != HERD_TASK_REGRESSION)  /* a regression has no classes */
+        snprintf(task, sizeof task, "task %s, %d classes%s", herd_task_name(in->task),
+                 in->n_classes, classes);
+    else if (in->labelled)
+        snprintf(task, sizeof task, "task %s", herd_task_name(in->task));
+    printf("%s %lld rows, %lld columns, %s, sha256 %s -> %s\n", verb, (long long)in->rows,
+           (long long)in->cols, task, in->content_sha256, path);
     herd_dataset_close(ds);
     return HERD_OK;
 }
@@ -204,10 +237,11 @@ static int cmd_import_csv(data_args *a)
 {
     if (a->npos != 1)
         return usage_error(a->sub, "%s", "expected one CSV file");
-    if (a->target == NULL)
-        return usage_error(a->sub, "%s", "missing --target COLUMN");
     if (a->out == NULL)
         return usage_error(a->sub, "%s", "missing -o OUT.h5");
+    if (a->task != NULL && a->target == NULL)
+        return usage_error(a->sub, "%s",
+                           "--task needs --target COLUMN (the task is that of the target)");
     int task = a->task != NULL ? herd_task_parse(a->task) : -1;
     if (a->task != NULL && task < 0)
         return usage_error(a->sub, "--task '%s' is not binary, multiclass or regression",
@@ -306,15 +340,27 @@ static int open_one(data_args *a, herd_dataset **ds, herd_error *err)
     return rc;
 }
 
+/* The task, or "none" for a file without labels (it has no task). */
+static const char *task_text(const herd_dataset_info *in)
+{
+    return in->labelled ? herd_task_name(in->task) : "none";
+}
+
 static void print_info_json(const char *path, const herd_dataset_info *in,
-                            char *const *other_columns)
+                            char *const *other_columns, char *const *class_names)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "path", path);
     cJSON_AddNumberToObject(o, "rows", (double)in->rows);
     cJSON_AddNumberToObject(o, "columns", (double)in->cols);
-    cJSON_AddStringToObject(o, "task", herd_task_name(in->task));
+    cJSON_AddBoolToObject(o, "labelled", in->labelled);
+    cJSON_AddStringToObject(o, "task", task_text(in));
     cJSON_AddNumberToObject(o, "n_classes", in->n_classes);
+    if (class_names != NULL) {
+        cJSON *names = cJSON_AddArrayToObject(o, "class_names");
+        for (int k = 0; class_names[k] != NULL; k++)
+            cJSON_AddItemToArray(names, cJSON_CreateString(class_names[k]));
+    }
     cJSON_AddBoolToObject(o, "has_split", in->has_split);
     cJSON *sp = cJSON_AddObjectToObject(o, "split_counts");
     cJSON_AddNumberToObject(sp, "train", (double)in->split_counts[HERD_SPLIT_TRAIN]);
@@ -333,13 +379,14 @@ static void print_info_json(const char *path, const herd_dataset_info *in,
 }
 
 static void print_info_text(const char *path, const herd_dataset_info *in,
-                            char *const *other_columns)
+                            char *const *other_columns, const char *class_names)
 {
     printf("file:       %s\n", path);
     printf("rows:       %lld\n", (long long)in->rows);
     printf("columns:    %lld\n", (long long)in->cols);
-    printf("task:       %s\n", herd_task_name(in->task));
-    printf("classes:    %d\n", in->n_classes);
+    printf("labels:     %s\n", in->labelled ? "/y" : "none (no /y: data for herd predict)");
+    printf("task:       %s\n", task_text(in));
+    printf("classes:    %d%s\n", in->n_classes, class_names);
     if (in->has_split)
         printf("split:      train %lld, val %lld, test %lld\n",
                (long long)in->split_counts[HERD_SPLIT_TRAIN],
@@ -363,14 +410,21 @@ static int cmd_info(data_args *a)
     int rc = open_one(a, &ds, &err);
     if (rc != HERD_OK)
         return rc;
+    char **classes = NULL, classes_text[400];
+    rc = herd_dataset_class_names(ds, &classes, &err);
+    if (rc != HERD_OK) {
+        herd_error_print(&err);
+        herd_dataset_close(ds);
+        return rc;
+    }
+    class_names_text(classes, classes_text, sizeof classes_text);
     char **other = herd_dataset_column_names(ds);
     if (a->json)
-        print_info_json(a->pos[0], herd_dataset_get_info(ds), other);
+        print_info_json(a->pos[0], herd_dataset_get_info(ds), other, classes);
     else
-        print_info_text(a->pos[0], herd_dataset_get_info(ds), other);
-    for (int i = 0; other[i] != NULL; i++)
-        free(other[i]);
-    free(other);
+        print_info_text(a->pos[0], herd_dataset_get_info(ds), other, classes_text);
+    herd_names_free(other);
+    herd_names_free(classes);
     herd_dataset_close(ds);
     return HERD_OK;
 }

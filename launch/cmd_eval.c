@@ -42,7 +42,8 @@ static const char *usage =
     "the checkpoint's run. Keys eval.* are listed in docs/config.md; the JSON in\n"
     "docs/evaluation.md.\n"
     "\n"
-    "  EVAL.yaml         config with an eval: section (a training config works)\n"
+    "  EVAL.yaml         config with an eval: section (a training config works);\n"
+    "                    before or after CHECKPOINT (the .h5 file)\n"
     "  key=value         override a config key, e.g. eval.conformal.alpha=0.05\n"
     "  --rows R          all (default): every row; train, val or test: the rows whose\n"
     "                    /split is R (train: every row of a file without /split);\n"
@@ -108,6 +109,12 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
             a->config = arg;
         else if (extra == NULL)
             extra = arg;
+    }
+    /* EVAL.yaml before CHECKPOINT: the .h5 file is the checkpoint */
+    if (a->config != NULL && is_h5(a->config) && !is_h5(a->req.checkpoint)) {
+        const char *config = a->req.checkpoint;
+        a->req.checkpoint = a->config;
+        a->config = config;
     }
     /* a glob such as ckpt-*.h5 names every checkpoint train.keep_best left */
     if (rc == HERD_OK && n_h5 > 1)

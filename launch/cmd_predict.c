@@ -1,10 +1,12 @@
 /* cmd_predict.c - `herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5`.
  *
- * Loads the model and its preprocessing from the checkpoint, reads the data
- * in chunks, and writes one row per input row, in order: `prediction` (the
- * class id, or the value for regression) and, for classifiers, the class
- * probabilities p_0..p_{K-1}. The output is written to a temporary name and
- * renamed, so a failed run leaves no half file. Runs as a single process.
+ * Loads the model and its preprocessing from the checkpoint, reads the
+ * features of the data in chunks (labels are neither needed nor read, so a
+ * file without /y works), and writes one row per input row, in order:
+ * `prediction` (the class id, or the value for regression) and, for
+ * classifiers, the class probabilities p_0..p_{K-1}. The output is written
+ * to a temporary name and renamed, so a failed run leaves no half file. Runs
+ * as a single process.
  */
 #include "commands.h"
 #include "cli.h"
@@ -31,8 +33,14 @@ static const char *usage =
     "                    [--abstain-below P]\n"
     "\n"
     "Predict every row of FILE.h5 with the model in CHECKPOINT (its preprocessing\n"
-    "included). Output columns: prediction, then p_0..p_{K-1} for classifiers.\n"
-    "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K].\n"
+    "included). FILE.h5 needs no labels: `herd data import-csv` without --target\n"
+    "writes one without /y (a /y, when present, is not read). Its columns must be\n"
+    "those the model was trained on, in the same order: when both files name them\n"
+    "(/feature_names), other names are refused (exit 3).\n"
+    "Output columns: prediction, then p_0..p_{K-1} for classifiers. A model trained\n"
+    "on named classes (/class_names) writes class names for predictions and sets.\n"
+    "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K]\n"
+    "(and /class_names when the classes are named).\n"
     "A recalibration stored by `herd eval` (/calibration) is applied to p_k.\n"
     "\n"
     "  --conformal        add the conformal set (column set: class ids joined by |;\n"
@@ -73,6 +81,11 @@ static int open_job(predict_job *job, const char *ckpt, const char *data, herd_e
     if (info->cols != job->ck->spec.n_in)
         return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d", data,
                               (long long)info->cols, job->ck->spec.n_in);
+    char what[4200];
+    snprintf(what, sizeof what, "the model in %s", ckpt);
+    rc = herd_dataset_check_feature_names(job->ds, job->ck->feature_names, what, err);
+    if (rc != HERD_OK)
+        return rc;
     rc = herd_model_create(&job->ck->spec, CHUNK_ROWS, 0, &job->model, err);
     if (rc == HERD_OK)
         rc = herd_checkpoint_restore_model(job->ck, job->model, err);
@@ -107,19 +120,23 @@ static int predict_all(predict_job *job, herd_error *err)
     int out_width = job->width ? job->width : 1;
     float *X = herd_alloc_aligned((size_t)CHUNK_ROWS * (size_t)job->cols * sizeof(float));
     float *out = herd_alloc_aligned((size_t)CHUNK_ROWS * (size_t)out_width * sizeof(float));
+    int64_t *file_rows = herd_malloc(CHUNK_ROWS * sizeof *file_rows);  /* named in errors */
     job->prediction = herd_malloc((size_t)(job->rows ? job->rows : 1) * sizeof(float));
     job->probabilities = herd_malloc((size_t)(job->rows ? job->rows : 1) * (size_t)out_width * sizeof(float));
     int rc = HERD_OK;
     for (int64_t lo = 0; lo < job->rows && rc == HERD_OK; lo += CHUNK_ROWS) {
         int b = (int)(job->rows - lo < CHUNK_ROWS ? job->rows - lo : CHUNK_ROWS);
         rc = herd_dataset_read_rows(job->ds, lo, lo + b, X, NULL, err);
+        for (int i = 0; i < b; i++)
+            file_rows[i] = lo + i;
         if (rc == HERD_OK)
-            rc = herd_preprocess_apply(job->ck->pp, X, b, lo, err);
+            rc = herd_preprocess_apply(job->ck->pp, X, b, file_rows, err);
         if (rc == HERD_OK) {
             herd_model_predict(job->model, X, b, out);
             store_chunk(job, lo, b, out);
         }
     }
+    free(file_rows);
     free(out);
     free(X);
     return rc;
@@ -161,6 +178,31 @@ static int apply_calibration(predict_job *job, const char *ckpt, herd_error *err
     return HERD_OK;
 }
 
+/* A cell as CSV writes text: quoted when it holds a comma, quote or line
+ * break, a quote doubled. */
+static void write_text_cell(FILE *f, const char *text)
+{
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Class k by its name when the training data named its classes, else its id. */
+static void write_class(const predict_job *job, FILE *f, int k)
+{
+    char id[16];
+    snprintf(id, sizeof id, "%d", k);
+    write_text_cell(f, job->ck->class_names != NULL && k >= 0 ? job->ck->class_names[k] : id);
+}
+
 static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
 {
     if (job->lower != NULL)
@@ -169,7 +211,9 @@ static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
         fputc(',', f);
         for (int k = 0, first = 1; k < job->width; k++)
             if (job->sets[i * job->width + k]) {
-                fprintf(f, first ? "%d" : "|%d", k);
+                if (!first)
+                    fputc('|', f);
+                write_class(job, f, k);
                 first = 0;
             }
     }
@@ -188,7 +232,10 @@ static int write_csv(const predict_job *job, const char *tmp, const char *out, h
     fputs(job->lower != NULL ? ",lower,upper" : job->sets != NULL ? ",set" : "", f);
     fputc('\n', f);
     for (int64_t i = 0; i < job->rows; i++) {
-        fprintf(f, job->width ? "%.0f" : "%.9g", (double)job->prediction[i]);
+        if (job->width)
+            write_class(job, f, (int)job->prediction[i]);
+        else
+            fprintf(f, "%.9g", (double)job->prediction[i]);
         for (int k = 0; k < job->width; k++)
             fprintf(f, ",%.9g", (double)job->probabilities[i * job->width + k]);
         write_csv_extras(job, f, i);
@@ -237,6 +284,10 @@ static int write_h5(const predict_job *job, const char *out, herd_error *err)
         H5Sclose(space);
     }
     if (st >= 0 && write_h5_extras(job, file) != 0)
+        st = -1;
+    if (st >= 0 && job->width > 0 && job->ck->class_names != NULL &&
+        herd_h5_write_strings(file, "class_names", (const char *const *)job->ck->class_names,
+                              job->width) != 0)
         st = -1;
     if (st < 0) {
         H5Fclose(file);

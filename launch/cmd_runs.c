@@ -18,6 +18,8 @@
 #include "track/index.h"
 #include "track/query.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,8 @@
 #include <time.h>
 
 static const char *USAGE =
-    "usage: herd runs list [--experiment E] [--filter EXPR] [--sort KEY] [--json|--csv]\n"
-    "                      [--deleted|--all]\n"
+    "usage: herd runs list [--experiment E] [--filter EXPR] [--sort KEY] [--limit N]\n"
+    "                      [--json|--csv] [--deleted|--all]\n"
     "       herd runs show ID [--json]\n"
     "       herd runs compare ID ID [ID...] [--json]\n"
     "       herd runs best --metric KEY [--max|--min] [--experiment E] [--filter EXPR] [--json]\n"
@@ -61,6 +63,7 @@ static const char *USAGE =
     "                     fields metrics.K, params.K, tags.K, status, experiment, name, id,\n"
     "                     start_time, ...; operators = != < <= > >= LIKE ILIKE; joined by and\n"
     "  --sort KEY         a field as in --filter, ascending; -KEY or \"KEY desc\" descending\n"
+    "  --limit N          list and export: only the first N runs (newest, or by --sort)\n"
     "  --deleted, --all   list only deleted runs / deleted and not deleted\n"
     "  --json, --csv      machine-readable output\n";
 
@@ -96,9 +99,9 @@ static int is_option(const char *arg, const char *opt)
 static const char **value_slot(runs_args *a, const char *arg, const char **name)
 {
     static const char *names[] = {"--db", "--experiment", "--filter", "--sort", "--metric",
-                                  "--format", "--out", "-o", "--checkpoint-dir"};
+                                  "--format", "--out", "-o", "--checkpoint-dir", "--limit"};
     const char **slots[] = {&a->db, &a->experiment, &a->filter, &a->sort, &a->metric,
-                            &a->format, &a->out, &a->out, &a->checkpoint_dir};
+                            &a->format, &a->out, &a->out, &a->checkpoint_dir, &a->limit};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (is_option(arg, names[i])) {
             *name = names[i];
@@ -312,23 +315,43 @@ static int matching_runs(herd_runs *idx, const runs_args *a, const herd_query *q
     return herd_runs_list_json(idx, &filter, q, out, n, err);
 }
 
+/* --limit N as a count of runs; INT_MAX without it. */
+static int parse_limit(const runs_args *a, int *limit, herd_error *err)
+{
+    *limit = INT_MAX;
+    if (a->limit == NULL)
+        return HERD_OK;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(a->limit, &end, 10);
+    if (end == a->limit || *end != '\0' || errno != 0 || v < 1 || v > INT_MAX)
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "runs %s: --limit: '%s' is not a whole number of runs (1 or more)",
+                              a->sub, a->limit);
+    *limit = (int)v;
+    return HERD_OK;
+}
+
 int runs_select(herd_runs *idx, const runs_args *a, int with_record, cJSON ***runs, int *n,
                 herd_error *err)
 {
     herd_query *q = NULL;
     herd_sort sort = {0};
     herd_error why = {0};
+    int limit = INT_MAX;
     *runs = NULL;
     *n = 0;
     if (herd_query_parse(a->filter, &q, &why) != HERD_OK)
         return herd_error_set(err, why.code, "runs %s: --filter: %s", a->sub, why.msg);
-    int rc = HERD_OK;
-    if (a->sort != NULL && herd_sort_parse(a->sort, &sort, &why) != HERD_OK)
+    int rc = parse_limit(a, &limit, err);
+    if (rc == HERD_OK && a->sort != NULL && herd_sort_parse(a->sort, &sort, &why) != HERD_OK)
         rc = herd_error_set(err, why.code, "runs %s: --sort: %s", a->sub, why.msg);
     if (rc == HERD_OK)
         rc = matching_runs(idx, a, q, runs, n, err);
     if (rc == HERD_OK && a->sort != NULL)
         sort_runs(*runs, *n, &sort);
+    while (rc == HERD_OK && *n > limit)  /* the rest are not shown */
+        cJSON_Delete((*runs)[--*n]);
     for (int i = 0; rc == HERD_OK && with_record && i < *n; i++)
         herd_runs_add_record(idx, (*runs)[i]);
     if (rc != HERD_OK) {

@@ -205,12 +205,13 @@ int runs_best(herd_runs *idx, const runs_args *a, herd_error *err)
     if (a->max && a->min)
         return herd_error_set(err, HERD_ERR_USAGE, "runs best: --max and --min exclude each other");
     cJSON **runs = NULL;
-    int n = 0, best = -1, up = maximise(a);
+    int n = 0, compared = 0, best = -1, up = maximise(a);
     int rc = runs_select(idx, a, 0, &runs, &n, err);
     for (int i = 0; i < n && rc == HERD_OK; i++) {
         const cJSON *v = runs_member(runs[i], "metrics", a->metric);
         if (!cJSON_IsNumber(v) || isnan(v->valuedouble))
             continue;
+        compared++;
         double b = best >= 0 ? runs_member(runs[best], "metrics", a->metric)->valuedouble : 0;
         if (best < 0 || (up ? v->valuedouble > b : v->valuedouble < b))
             best = i;
@@ -226,7 +227,7 @@ int runs_best(herd_runs *idx, const runs_args *a, herd_error *err)
         char value[32];
         herd_format_double(value, runs_member(runs[best], "metrics", a->metric)->valuedouble);
         printf("%s  %s = %s (%s of %d runs)  name %s  experiment %s\n",
-               str_of(runs[best], "id"), a->metric, value, up ? "max" : "min", n,
+               str_of(runs[best], "id"), a->metric, value, up ? "max" : "min", compared,
                str_of(runs[best], "name"), str_of(runs[best], "experiment"));
     }
     runs_free(runs, n);

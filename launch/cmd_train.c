@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "eval/evaluate.h"
 #include "train/train.h"
 
 #include <stdio.h>
@@ -93,6 +94,8 @@ int herd_cmd_train(int argc, char **argv)
     a.opt.command = herd_cli_command_line(argc, argv);
     if (rc == HERD_OK)
         rc = load_config(comm, &a, &cfg, &err);
+    if (rc == HERD_OK)  /* the eval: section, checked before training rather than after it */
+        rc = herd_eval_check_config(comm, cfg, &err);
     if (rc == HERD_OK)
         rc = herd_train(comm, cfg, &a.opt, &err);
     herd_config_free(cfg);

@@ -19,6 +19,7 @@ typedef struct runs_args {
     const char *pos[RUNS_MAX_POS];   /* positional arguments after the subcommand */
     int npos;
     const char *db, *experiment, *filter, *sort, *metric, *format, *out, *checkpoint_dir;
+    const char *limit;               /* --limit N: at most N runs, after --sort */
     int json, csv, purge, force, max, min, dry_run;
     int deleted;                     /* HERD_RUNS_ACTIVE, _DELETED (--deleted) or _ANY (--all) */
     char **rest;                     /* arguments after "--" (reproduce: launcher options) */
@@ -35,7 +36,7 @@ int runs_resolve(herd_runs *idx, const char *sub, const char *prefix, char id[33
                  herd_error *err);
 
 /* The runs a listing shows: a->experiment, a->deleted, a->filter applied, in
- * a->sort order (default newest first). *runs is an array of *n run objects
+ * a->sort order (default newest first), the first a->limit of them. *runs is an array of *n run objects
  * freed with runs_free: as herd_runs_get_json gives them when with_record,
  * else from the index alone (herd_runs_get_summary_json), which does not
  * open every run file. */

@@ -146,6 +146,7 @@ typedef struct herd_config {
             char max[HERD_EVAL_JSON_MAX];       /* eval.gate.max: {metric: highest} */
             int must_beat_baselines;            /* eval.gate.must_beat_baselines: bool */
             char slice_min[HERD_EVAL_JSON_MAX]; /* eval.gate.slice_min: {metric: lowest} */
+            char slice_max[HERD_EVAL_JSON_MAX]; /* eval.gate.slice_max: {metric: highest} */
             int flagged_slices;                 /* eval.gate.flagged_slices: bool */
             int tests;                          /* eval.gate.tests: bool, default true */
         } gate;

@@ -7,14 +7,17 @@
  * herd_error line naming the file.
  *
  * The content hash is SHA-256 over the little-endian bytes of /X (row-major),
- * then /y, then /split when present; feature names and attributes are not
- * part of it, so it identifies the numbers a model is trained on. Writing
+ * then /y (absent in a file without labels, which only prediction reads),
+ * then /split when present, then the class names (/class_names) when
+ * present; feature names and attributes are not part of it, so it
+ * identifies the numbers (and what the class ids mean) a model is trained on. Writing
  * builds the file in memory and writes its image to "<path>.tmp", which is
  * fsynced and renamed over path, and the directory is fsynced
  * (herd_h5_save_image): a dataset file is either whole or absent.
  */
 #include "data/dataset.h"
 #include "data/h5util.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
 #include "core/version.h"
@@ -35,7 +38,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 struct herd_dataset {
     char *path;
-    hid_t file, X, y, split; /* split < 0 when the file has none */
+    hid_t file, X, y, split; /* y, split < 0 when the file has none */
     herd_dataset_info info;
 };
 
@@ -130,13 +133,14 @@ static int open_arrays(herd_dataset *ds, herd_error *err)
 {
     hsize_t xd[2] = { 0, 0 }, yd[2] = { 0, 0 }, sd[2] = { 0, 0 };
     int rc = open_array(ds, "X", 2, 0, &ds->X, xd, err);
-    if (rc == HERD_OK)
+    ds->info.labelled = rc == HERD_OK && H5Lexists(ds->file, "y", H5P_DEFAULT) > 0;
+    if (ds->info.labelled)
         rc = open_array(ds, "y", 1, 1, &ds->y, yd, err);
     if (rc != HERD_OK)
         return rc;
     ds->info.rows = (int64_t)xd[0];
     ds->info.cols = (int64_t)xd[1];
-    if (yd[0] != xd[0])
+    if (ds->info.labelled && yd[0] != xd[0])
         return herd_error_set(err, HERD_ERR_DATA, "%s: /y has %lld rows but /X has %lld",
                               ds->path, (long long)yd[0], (long long)xd[0]);
     if (H5Lexists(ds->file, "split", H5P_DEFAULT) <= 0)
@@ -223,7 +227,8 @@ int herd_dataset_open(const char *path, herd_dataset **out, herd_error *err)
     int rc = open_file(ds, err);
     if (rc == HERD_OK)
         rc = open_arrays(ds, err);
-    if (rc == HERD_OK)
+    ds->info.task = -1; /* stays so without labels: the task describes /y */
+    if (rc == HERD_OK && ds->info.labelled)
         rc = read_task(ds, err);
     if (rc == HERD_OK)
         rc = read_text_attrs(ds, err);
@@ -235,6 +240,20 @@ int herd_dataset_open(const char *path, herd_dataset **out, herd_error *err)
     }
     *out = ds;
     return rc;
+}
+
+int herd_dataset_open_labelled(const char *path, const char *what, herd_dataset **out,
+                               herd_error *err)
+{
+    int rc = herd_dataset_open(path, out, err);
+    if (rc != HERD_OK || (*out)->info.labelled)
+        return rc;
+    herd_dataset_close(*out);
+    *out = NULL;
+    return herd_error_set(err, HERD_ERR_DATA,
+                          "%s: has no labels (/y); %s needs labelled data (it can be used with "
+                          "herd predict)",
+                          path, what);
 }
 
 void herd_dataset_close(herd_dataset *ds)
@@ -265,6 +284,8 @@ int herd_dataset_read_rows(herd_dataset *ds, int64_t lo, int64_t hi, float *X, f
     if (lo < 0 || hi < lo || hi > ds->info.rows)
         return herd_error_set(err, HERD_ERR_RUNTIME, "%s: rows [%lld, %lld) outside [0, %lld)",
                               ds->path, (long long)lo, (long long)hi, (long long)ds->info.rows);
+    if (y != NULL && !ds->info.labelled)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: has no labels (/y)", ds->path);
     if (hi == lo)
         return HERD_OK;
     if (X != NULL && read_block(ds->X, lo, hi - lo, ds->info.cols, H5T_NATIVE_FLOAT, X) < 0)
@@ -314,65 +335,122 @@ static char **generated_names(int64_t cols)
     return names;
 }
 
-/* Read /feature_names (variable- or fixed-length strings) into names. */
-static int read_names(hid_t dset, int64_t cols, char **names)
+int herd_dataset_stored_feature_names(herd_dataset *ds, char ***out, herd_error *err)
 {
-    hid_t ftype = H5Dget_type(dset);
-    hid_t mtype = H5Tcopy(ftype);
-    int rc = -1;
-    if (H5Tis_variable_str(ftype) > 0) {
-        char **raw = herd_calloc((size_t)cols + 1, sizeof *raw);
-        hid_t space = H5Dget_space(dset);
-        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
-            for (int64_t i = 0; i < cols; i++)
-                names[i] = herd_strdup(raw[i] != NULL ? raw[i] : "");
-            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
-            rc = 0;
-        }
-        H5Sclose(space);
-        free(raw);
-    } else {
-        size_t w = H5Tget_size(ftype);
-        char *raw = herd_calloc((size_t)cols * w + 1, 1);
-        if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
-            for (int64_t i = 0; i < cols; i++)
-                names[i] = strndup(raw + (size_t)i * w, w);
-            rc = 0;
-        }
-        free(raw);
+    int64_t cols = ds->info.cols;
+    *out = NULL;
+    if (H5Lexists(ds->file, "feature_names", H5P_DEFAULT) <= 0)
+        return HERD_OK;
+    char **names = herd_calloc((size_t)cols + 1, sizeof *names);
+    int rc = herd_h5_read_strings(ds->file, "feature_names", names, cols);
+    if (rc < 0) {
+        free(names);
+        if (rc == -2)
+            return herd_error_set(err, HERD_ERR_DATA, "%s: /feature_names must hold %lld strings",
+                                  ds->path, (long long)cols);
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /feature_names", ds->path);
     }
-    H5Tclose(mtype);
-    H5Tclose(ftype);
-    return rc;
+    *out = names;
+    return HERD_OK;
 }
 
 int herd_dataset_feature_names(herd_dataset *ds, char ***out, herd_error *err)
 {
-    int64_t cols = ds->info.cols;
+    int rc = herd_dataset_stored_feature_names(ds, out, err);
+    if (rc == HERD_OK && *out == NULL)
+        *out = generated_names(ds->info.cols);
+    return rc;
+}
+
+void herd_names_free(char **names)
+{
+    for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+        free(names[i]);
+    free(names);
+}
+
+int herd_dataset_class_names(herd_dataset *ds, char ***out, herd_error *err)
+{
+    int k = ds->info.n_classes;
     *out = NULL;
-    if (H5Lexists(ds->file, "feature_names", H5P_DEFAULT) <= 0) {
-        *out = generated_names(cols);
+    if (H5Lexists(ds->file, "class_names", H5P_DEFAULT) <= 0)
         return HERD_OK;
-    }
-    int rc = HERD_OK;
-    char **names = herd_calloc((size_t)cols + 1, sizeof *names);
-    hid_t dset = H5Dopen2(ds->file, "feature_names", H5P_DEFAULT);
-    hsize_t dims[2] = { 0, 0 };
-    if (dset < 0 || herd_h5_shape(dset, dims) != 1 || dims[0] != (hsize_t)cols ||
-        herd_h5_class(dset) != H5T_STRING)
-        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /feature_names must hold %lld strings",
-                            ds->path, (long long)cols);
-    else if (read_names(dset, cols, names) < 0)
-        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot read /feature_names", ds->path);
-    if (dset >= 0)
-        H5Dclose(dset);
-    if (rc != HERD_OK) {
-        for (int64_t i = 0; i < cols; i++)
-            free(names[i]);
+    char **names = herd_calloc((size_t)k + 1, sizeof *names);
+    int rc = k > 0 ? herd_h5_read_strings(ds->file, "class_names", names, k) : -2;
+    if (rc < 0) {
         free(names);
-        names = NULL;
+        if (rc == -2)
+            return herd_error_set(err, HERD_ERR_DATA, "%s: /class_names must hold %d strings "
+                                  "(one per class)", ds->path, k);
+        return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /class_names", ds->path);
     }
     *out = names;
+    return HERD_OK;
+}
+
+int herd_dataset_check_class_names(herd_dataset *ds, char *const *expected, const char *what,
+                                   herd_error *err)
+{
+    char **names = NULL;
+    int rc = herd_dataset_class_names(ds, &names, err);
+    if (rc != HERD_OK || (names == NULL && expected == NULL))
+        return rc;
+    if (names == NULL || expected == NULL)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: %s, while %s %s", ds->path,
+                            names != NULL ? "its classes are named (/class_names)"
+                                          : "its labels are class ids without names",
+                            what, names != NULL ? "has class ids without names"
+                                                : "names its classes");
+    int k = 0;
+    while (rc == HERD_OK && names[k] != NULL && expected[k] != NULL &&
+           strcmp(names[k], expected[k]) == 0)
+        k++;
+    if (rc == HERD_OK && (names[k] != NULL || expected[k] != NULL))
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: class %d is '%s' where %s has '%s'",
+                            ds->path, k, names[k] != NULL ? names[k] : "(none)", what,
+                            expected[k] != NULL ? expected[k] : "(none)");
+    herd_names_free(names);
+    return rc;
+}
+
+/* Does every name of a appear in b (n each)? */
+static int same_names(char *const *a, char *const *b, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = 0;
+        while (j < n && strcmp(a[i], b[j]) != 0)
+            j++;
+        if (j == n)
+            return 0;
+    }
+    return 1;
+}
+
+int herd_dataset_check_feature_names(herd_dataset *ds, char *const *expected, const char *what,
+                                     herd_error *err)
+{
+    if (expected == NULL)
+        return HERD_OK;
+    char **names = NULL;
+    int rc = herd_dataset_stored_feature_names(ds, &names, err);
+    if (rc != HERD_OK)
+        return rc;
+    if (names == NULL) {
+        herd_warn("%s has no feature names: its columns are taken to be %s's, in the same order",
+                  ds->path, what);
+        return HERD_OK;
+    }
+    int64_t cols = ds->info.cols, j = 0;
+    while (j < cols && strcmp(names[j], expected[j]) == 0)
+        j++;
+    if (j < cols)
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: column %lld is '%s' where %s has '%s'%s",
+                            ds->path, (long long)j, names[j], what, expected[j],
+                            same_names(names, expected, cols)
+                                ? " (the same names in another order: write the columns in "
+                                  "the order of the training data)"
+                                : "");
+    herd_names_free(names);
     return rc;
 }
 
@@ -455,6 +533,8 @@ static int check_label(const herd_dataset *ds, int64_t row, float v, herd_error 
 
 int herd_dataset_check_labels(herd_dataset *ds, herd_error *err)
 {
+    if (!ds->info.labelled)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: has no labels (/y)", ds->path);
     int64_t step = step_rows(sizeof(float));
     float *y = herd_malloc((size_t)step * sizeof *y);
     int rc = HERD_OK;
@@ -476,14 +556,15 @@ int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err)
     uint8_t *split = NULL;
     herd_sha256 *h = herd_sha256_begin();
     int rc = HERD_OK;
+    int64_t y_rows = ds->info.labelled ? rows : 0;
     for (int64_t lo = 0; rc == HERD_OK && lo < rows; lo += step) {
         int64_t hi = lo + step < rows ? lo + step : rows;
         rc = herd_dataset_read_rows(ds, lo, hi, buf, NULL, err);
         if (rc == HERD_OK)
             herd_sha256_update(h, buf, (size_t)((hi - lo) * cols) * sizeof *buf);
     }
-    for (int64_t lo = 0; rc == HERD_OK && lo < rows; lo += step * cols) {
-        int64_t hi = lo + step * cols < rows ? lo + step * cols : rows;
+    for (int64_t lo = 0; rc == HERD_OK && lo < y_rows; lo += step * cols) {
+        int64_t hi = lo + step * cols < y_rows ? lo + step * cols : y_rows;
         rc = herd_dataset_read_rows(ds, lo, hi, NULL, buf, err);
         if (rc == HERD_OK)
             herd_sha256_update(h, buf, (size_t)(hi - lo) * sizeof *buf);
@@ -494,6 +575,12 @@ int herd_dataset_compute_sha256(herd_dataset *ds, char hex[65], herd_error *err)
         if (rc == HERD_OK)
             herd_sha256_update(h, split, (size_t)rows);
     }
+    char **classes = NULL;
+    if (rc == HERD_OK)
+        rc = herd_dataset_class_names(ds, &classes, err);
+    for (int k = 0; classes != NULL && classes[k] != NULL; k++)
+        herd_sha256_update(h, classes[k], strlen(classes[k]) + 1);
+    herd_names_free(classes);
     herd_sha256_end(h, hex);
     if (rc != HERD_OK)
         hex[0] = '\0';
@@ -517,10 +604,13 @@ static void hash_spec(const herd_dataset_spec *s, char hex[65])
     herd_sha256 *h = herd_sha256_begin();
     if (s->rows > 0) {
         herd_sha256_update(h, s->X, (size_t)(s->rows * s->cols) * sizeof(float));
-        herd_sha256_update(h, s->y, (size_t)s->rows * sizeof(float));
+        if (!s->unlabelled)
+            herd_sha256_update(h, s->y, (size_t)s->rows * sizeof(float));
         if (s->split != NULL)
             herd_sha256_update(h, s->split, (size_t)s->rows);
     }
+    for (int k = 0; s->class_names != NULL && k < s->n_classes; k++)
+        herd_sha256_update(h, s->class_names[k], strlen(s->class_names[k]) + 1);
     herd_sha256_end(h, hex);
 }
 
@@ -529,8 +619,10 @@ static int check_spec(const char *path, const herd_dataset_spec *s, herd_error *
     if (s->rows < 0 || s->cols < 1)
         return herd_error_set(err, HERD_ERR_DATA, "%s: need at least one column, got %lld x %lld",
                               path, (long long)s->rows, (long long)s->cols);
-    if (s->rows > 0 && (s->X == NULL || s->y == NULL))
+    if (s->rows > 0 && (s->X == NULL || (s->y == NULL && !s->unlabelled)))
         return herd_error_set(err, HERD_ERR_DATA, "%s: no data to write", path);
+    if (s->unlabelled)
+        return HERD_OK;
     if (s->task < 0 || s->task > 2)
         return herd_error_set(err, HERD_ERR_DATA, "%s: unknown task %d", path, s->task);
     if ((s->task == HERD_TASK_BINARY && s->n_classes != 2) ||
@@ -566,23 +658,6 @@ static int write_array(hid_t file, const char *name, hid_t ftype, hid_t mtype, i
     return rc;
 }
 
-static int write_names(hid_t file, const herd_dataset_spec *s)
-{
-    hsize_t dims[1] = { (hsize_t)s->cols };
-    hid_t type = herd_h5_string_type();
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t dset = H5Dcreate2(file, "feature_names", type, space, H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT);
-    int rc = (dset < 0 ||
-              H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->feature_names) < 0)
-                 ? -1 : 0;
-    if (dset >= 0)
-        H5Dclose(dset);
-    H5Sclose(space);
-    H5Tclose(type);
-    return rc;
-}
-
 static int write_columns(hid_t file, const herd_dataset_spec *s)
 {
     if (s->n_columns <= 0)
@@ -603,16 +678,21 @@ static int write_contents(hid_t file, const herd_dataset_spec *s, const char *he
     snprintf(created_by, sizeof created_by, "herd %s", herd_version());
     int bad = 0;
     bad |= write_array(file, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s->rows, s->cols, 1, s->X);
-    bad |= write_array(file, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s->rows, 0, 0, s->y);
+    if (!s->unlabelled)
+        bad |= write_array(file, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s->rows, 0, 0, s->y);
     if (s->split != NULL)
         bad |= write_array(file, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, s->rows, 0, 0,
                            s->split);
     if (s->feature_names != NULL)
-        bad |= write_names(file, s);
+        bad |= herd_h5_write_strings(file, "feature_names", s->feature_names, s->cols);
+    if (s->class_names != NULL)
+        bad |= herd_h5_write_strings(file, "class_names", s->class_names, s->n_classes);
     bad |= write_columns(file, s);
-    bad |= herd_h5_write_str_attr(file, "task", herd_task_name(s->task));
-    bad |= herd_h5_write_int_attr(file, "n_classes",
-                                  s->task == HERD_TASK_REGRESSION ? 0 : s->n_classes);
+    if (!s->unlabelled) {
+        bad |= herd_h5_write_str_attr(file, "task", herd_task_name(s->task));
+        bad |= herd_h5_write_int_attr(file, "n_classes",
+                                      s->task == HERD_TASK_REGRESSION ? 0 : s->n_classes);
+    }
     bad |= herd_h5_write_str_attr(file, "content_sha256", hex);
     bad |= herd_h5_write_str_attr(file, "source", s->source != NULL ? s->source : "");
     bad |= herd_h5_write_str_attr(file, "created_by", created_by);

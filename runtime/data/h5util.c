@@ -319,3 +319,69 @@ int herd_h5_read_f32_2d(hid_t loc, const char *name, float *v, int64_t rows, int
         H5Dclose(dset);
     return rc;
 }
+
+int herd_h5_write_strings(hid_t loc, const char *name, const char *const *v, int64_t n)
+{
+    hsize_t dims[1] = { (hsize_t)n };
+    hid_t type = herd_h5_string_type();
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) ? -1 : 0;
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+/* Variable-length strings: HDF5 allocates each one, reclaimed after copying. */
+static int read_variable_strings(hid_t dset, hid_t mtype, char **v, int64_t n)
+{
+    char **raw = herd_calloc((size_t)n + 1, sizeof *raw);
+    hid_t space = H5Dget_space(dset);
+    int rc = -1;
+    if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = herd_strdup(raw[i] != NULL ? raw[i] : "");
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
+        rc = 0;
+    }
+    H5Sclose(space);
+    free(raw);
+    return rc;
+}
+
+/* Fixed-length strings: n cells of the type's width, not always 0-ended. */
+static int read_fixed_strings(hid_t dset, hid_t mtype, char **v, int64_t n)
+{
+    size_t w = H5Tget_size(mtype);
+    char *raw = herd_calloc((size_t)n * w + 1, 1);
+    int rc = -1;
+    if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = strndup(raw + (size_t)i * w, w);
+        rc = 0;
+    }
+    free(raw);
+    return rc;
+}
+
+int herd_h5_read_strings(hid_t loc, const char *name, char **v, int64_t n)
+{
+    hid_t dset = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (dset < 0)
+        return -1;
+    hsize_t dims[2] = { 0, 0 };
+    int rc = -2;
+    if (herd_h5_shape(dset, dims) == 1 && dims[0] == (hsize_t)n &&
+        herd_h5_class(dset) == H5T_STRING) {
+        hid_t ftype = H5Dget_type(dset);
+        hid_t mtype = H5Tcopy(ftype);
+        rc = H5Tis_variable_str(ftype) > 0 ? read_variable_strings(dset, mtype, v, n)
+                                           : read_fixed_strings(dset, mtype, v, n);
+        H5Tclose(mtype);
+        H5Tclose(ftype);
+    }
+    H5Dclose(dset);
+    return rc;
+}

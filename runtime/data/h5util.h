@@ -57,6 +57,13 @@ char *herd_h5_read_str_attr_alloc(hid_t obj, const char *name);
 int herd_h5_write_f32_2d(hid_t loc, const char *name, const float *v, int64_t rows, int64_t cols);
 int herd_h5_read_f32_2d(hid_t loc, const char *name, float *v, int64_t rows, int64_t cols);
 
+/* A 1-D dataset of n variable-length UTF-8 strings. */
+int herd_h5_write_strings(hid_t loc, const char *name, const char *const *v, int64_t n);
+/* Read a 1-D string dataset (variable- or fixed-length) that must hold
+ * exactly n strings into v[0..n-1] (heap copies, caller frees). 0 when read,
+ * -2 when it is not n strings, -1 when absent or unreadable. */
+int herd_h5_read_strings(hid_t loc, const char *name, char **v, int64_t n);
+
 /* Dimensions of dset (up to 2, filled into dims); returns the rank or -1. */
 int herd_h5_shape(hid_t dset, hsize_t dims[2]);
 /* Element class of dset (H5T_FLOAT, H5T_INTEGER, ...). */

@@ -17,9 +17,14 @@
 int herd_import_idx(const char *images, const char *labels, const char *out, int split,
                     herd_error *err);
 
-/* CSV with a header row; every column numeric; empty cell = NaN. target names
- * the label column; task is HERD_TASK_* or -1 to infer (integer labels with
- * 2 values -> binary, integers <= 100 distinct -> multiclass, else regression).
+/* CSV with a header row; every feature column numeric; empty cell = NaN.
+ * target names the label column; task is HERD_TASK_* or -1 to infer (integer
+ * labels with 2 values -> binary, integers <= 100 distinct -> multiclass,
+ * else regression). A target of words (yes/no, cat/dog/bird) is a
+ * classification whose class names are stored in /class_names, ids in
+ * sorted order of the names (2 names -> binary, the second positive).
+ * target NULL: every column is a feature and the dataset has no labels (data
+ * for `herd predict`); task must then be -1 (else HERD_ERR_USAGE).
  * Errors name the line and column: "FILE:LINE: column 'c': not a number: 'x'". */
 int herd_import_csv(const char *csv, const char *target, int task, const char *out,
                     herd_error *err);

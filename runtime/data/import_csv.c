@@ -2,9 +2,13 @@
  *
  * The file is read line by line. Cells are split at commas; a cell may be
  * double-quoted (then it may hold commas and line breaks, and "" stands for
- * a quote). Header names must be non-empty and distinct. Every cell must be
- * a number as a whole (strtod, surrounding spaces ignored); an empty feature
- * cell is NaN, an empty target cell is an error. Blank lines are skipped.
+ * a quote). Header names must be non-empty and distinct. Every feature cell
+ * must be a number as a whole (strtod, surrounding spaces ignored); an empty
+ * feature cell is NaN, an empty target cell is an error. Target cells are
+ * all numbers, or all words: words are class names (stored in /class_names,
+ * ids in sorted order). Blank lines are skipped.
+ * Without a target every column is a feature and the dataset has no /y
+ * (data to predict).
  * Each row remembers the line it starts on so errors found later (labels
  * that do not fit the task) still name the line.
  */
@@ -21,16 +25,23 @@
 
 #define MAX_CLASS_ID (1 << 20) /* larger integer labels are not class ids */
 #define MAX_INFERRED_CLASSES 100
+#define MAX_WORD_CLASSES 1000   /* distinct class names a target of words may hold */
 
 typedef struct csv_table {
     const char *path;
     char **names;   /* header cells, ncols of them */
     int ncols;
-    int target;     /* index of the target column in names */
+    int target;     /* index of the target column in names, -1 without one */
+    int features;   /* feature columns: ncols - 1, or ncols without a target */
     int64_t rows, cap;
-    float *X;       /* rows x (ncols - 1) */
+    float *X;       /* rows x features */
     float *y;
     long *line;     /* line number of each row */
+    /* A target of words (yes/no) is read as class names: y holds each
+     * row's index into labels, in order of first appearance. */
+    char **labels;
+    int n_labels;
+    long number_line, word_line;  /* first line with a numeric / a word target */
 } csv_table;
 
 /* Split line in place at commas (quotes as described above); *cells grows
@@ -238,13 +249,16 @@ static int read_header(csv_table *t, char *line, long lineno, const char *target
     t->target = -1;
     for (int c = 0; c < t->ncols; c++) {
         t->names[c] = herd_strdup(trim(cells[c]));
-        if (t->target < 0 && strcmp(t->names[c], target) == 0)
+        if (t->target < 0 && target != NULL && strcmp(t->names[c], target) == 0)
             t->target = c;
     }
     free(cells);
     int rc = check_names(t, lineno, err);
     if (rc != HERD_OK)
         return rc;
+    t->features = target != NULL ? t->ncols - 1 : t->ncols;
+    if (target == NULL)
+        return HERD_OK;
     if (t->target < 0)
         return target_not_found(t, lineno, target, err);
     if (t->ncols < 2)
@@ -258,9 +272,52 @@ static void grow(csv_table *t)
     if (t->rows < t->cap)
         return;
     t->cap = t->cap ? 2 * t->cap : 1024;
-    t->X = herd_realloc(t->X, (size_t)(t->cap * (t->ncols - 1)) * sizeof *t->X);
+    t->X = herd_realloc(t->X, (size_t)(t->cap * t->features) * sizeof *t->X);
     t->y = herd_realloc(t->y, (size_t)t->cap * sizeof *t->y);
     t->line = herd_realloc(t->line, (size_t)t->cap * sizeof *t->line);
+}
+
+/* A target cell that is a word: its class (by first appearance) into *v.
+ * Numbers and words in one target column are refused: "1" among "yes" and
+ * "no" is more likely a slip than a third class. */
+static int word_label(csv_table *t, const char *word, long lineno, float *v, herd_error *err)
+{
+    const char *name = t->names[t->target];
+    if (t->number_line > 0)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column '%s': '%.40s' is a word, but the labels before it "
+                              "are numbers (line %ld); class labels must be all numbers or all "
+                              "words", t->path, lineno, name, word, t->number_line);
+    int k = 0;
+    while (k < t->n_labels && strcmp(t->labels[k], word) != 0)
+        k++;
+    if (k == t->n_labels && k == MAX_WORD_CLASSES)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column '%s': more than %d distinct labels; a target of "
+                              "words is read as class names", t->path, lineno, name,
+                              MAX_WORD_CLASSES);
+    if (k == t->n_labels) {
+        t->labels = herd_realloc(t->labels, (size_t)(k + 1) * sizeof *t->labels);
+        t->labels[t->n_labels++] = herd_strdup(word);
+    }
+    if (t->word_line == 0)
+        t->word_line = lineno;
+    *v = (float)k;
+    return HERD_OK;
+}
+
+/* A numeric target after words: the same mix word_label refuses. */
+static int number_label(csv_table *t, const char *cell, long lineno, herd_error *err)
+{
+    if (t->word_line > 0)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column '%s': '%.40s' is a number, but the labels before "
+                              "it are words (line %ld: '%s'); class labels must be all numbers "
+                              "or all words", t->path, lineno, t->names[t->target], cell,
+                              t->word_line, t->labels[0]);
+    if (t->number_line == 0)
+        t->number_line = lineno;
+    return HERD_OK;
 }
 
 static int parse_row(csv_table *t, char **cells, int n, long lineno, herd_error *err)
@@ -274,15 +331,19 @@ static int parse_row(csv_table *t, char **cells, int n, long lineno, herd_error 
                               "%s:%ld: column %d: extra cell (row has %d cells, header %d)",
                               t->path, lineno, t->ncols + 1, n, t->ncols);
     grow(t);
-    float *x = t->X + t->rows * (t->ncols - 1);
+    float *x = t->X + t->rows * t->features;
     for (int c = 0; c < n; c++) {
         float v = 0;
         int r = parse_cell(cells[c], &v);
+        int rc = HERD_OK;
         if (r == -1 && c == t->target)
-            return herd_error_set(err, HERD_ERR_DATA,
-                                  "%s:%ld: column '%s': not a number: '%.40s' (targets are "
-                                  "numbers: class ids 0, 1, ... or values)",
-                                  t->path, lineno, t->names[c], trim(cells[c]));
+            rc = word_label(t, trim(cells[c]), lineno, &v, err);
+        else if (r == 0 && c == t->target && *trim(cells[c]) != '\0')
+            rc = number_label(t, trim(cells[c]), lineno, err);
+        if (rc != HERD_OK)
+            return rc;
+        if (r == -1 && c == t->target)
+            r = 0;
         if (r != 0)
             return herd_error_set(err, HERD_ERR_DATA, "%s:%ld: column '%s': %s: '%.40s'",
                                   t->path, lineno, t->names[c],
@@ -383,12 +444,77 @@ static int check_targets(const csv_table *t, int task, int *n_classes, herd_erro
     return HERD_OK;
 }
 
-static int write_table(const csv_table *t, int task, const char *out, herd_error *err)
+/* Without a target: every column a feature, no /y. */
+static int write_unlabelled(const csv_table *t, const char *out, herd_error *err)
 {
-    int n_classes = 0;
-    if (task < 0)
+    char source[1024];
+    snprintf(source, sizeof source, "csv: %s (no target)", t->path);
+    herd_dataset_spec spec = { .rows = t->rows, .cols = t->features, .X = t->X,
+                               .feature_names = (const char *const *)t->names,
+                               .unlabelled = 1, .source = source };
+    return herd_dataset_write(out, &spec, NULL, err);
+}
+
+static const char *const *sort_labels_by;  /* qsort has no context argument */
+
+static int by_label(const void *a, const void *b)
+{
+    return strcmp(sort_labels_by[*(const int *)a], sort_labels_by[*(const int *)b]);
+}
+
+/* Class names in sorted order (ids 0, 1, ... as scikit-learn's
+ * LabelEncoder gives them: of two, the second is the positive class), y
+ * renumbered to match; the task follows from their number. */
+static int name_classes(csv_table *t, int *task, int *n_classes, herd_error *err)
+{
+    const char *name = t->names[t->target];
+    if (*task == HERD_TASK_REGRESSION)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s:%ld: column '%s': '%s' is a word; a regression target must be "
+                              "numbers", t->path, t->word_line, name, t->labels[0]);
+    if (t->n_labels < 2)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s: column '%s': every label is '%s'; a classifier needs two "
+                              "classes or more", t->path, name, t->labels[0]);
+    if (*task == HERD_TASK_BINARY && t->n_labels > 2)
+        return herd_error_set(err, HERD_ERR_DATA,
+                              "%s: column '%s': %d class names, task binary needs 2", t->path,
+                              name, t->n_labels);
+    int k = t->n_labels;
+    int *order = herd_malloc((size_t)k * sizeof *order), *id = herd_malloc((size_t)k * sizeof *id);
+    for (int i = 0; i < k; i++)
+        order[i] = i;
+    sort_labels_by = (const char *const *)t->labels;
+    qsort(order, (size_t)k, sizeof *order, by_label);
+    sort_labels_by = NULL;
+    char **sorted = herd_malloc((size_t)k * sizeof *sorted);
+    for (int i = 0; i < k; i++) {
+        id[order[i]] = i;
+        sorted[i] = t->labels[order[i]];
+    }
+    for (int64_t r = 0; r < t->rows; r++)
+        t->y[r] = (float)id[(int)t->y[r]];
+    memcpy(t->labels, sorted, (size_t)k * sizeof *sorted);
+    free(sorted);
+    free(id);
+    free(order);
+    if (*task < 0)
+        *task = k == 2 ? HERD_TASK_BINARY : HERD_TASK_MULTICLASS;
+    *n_classes = k;
+    return HERD_OK;
+}
+
+static int write_table(csv_table *t, int task, const char *out, herd_error *err)
+{
+    if (t->target < 0)
+        return write_unlabelled(t, out, err);
+    int n_classes = 0, rc = HERD_OK;
+    if (t->n_labels > 0)
+        rc = name_classes(t, &task, &n_classes, err);
+    else if (task < 0)
         task = infer_task(t, &n_classes);
-    int rc = check_targets(t, task, &n_classes, err);
+    if (rc == HERD_OK)
+        rc = check_targets(t, task, &n_classes, err);
     if (rc != HERD_OK)
         return rc;
     const char **names = herd_calloc((size_t)t->ncols, sizeof *names);
@@ -399,7 +525,8 @@ static int write_table(const csv_table *t, int task, const char *out, herd_error
     snprintf(source, sizeof source, "csv: %s (target '%s')", t->path, t->names[t->target]);
     herd_dataset_spec spec = { .rows = t->rows, .cols = t->ncols - 1, .X = t->X, .y = t->y,
                                .split = NULL, .feature_names = names, .task = task,
-                               .n_classes = n_classes, .source = source };
+                               .n_classes = n_classes, .source = source,
+                               .class_names = (const char *const *)t->labels };
     rc = herd_dataset_write(out, &spec, NULL, err);
     free(names);
     return rc;
@@ -420,6 +547,10 @@ int herd_import_csv(const char *csv, const char *target, int task, const char *o
         rc = herd_error_set(err, HERD_ERR_USAGE, "import-csv: unknown task %d", task);
         goto done;
     }
+    if (target == NULL && task >= 0) {
+        rc = herd_error_set(err, HERD_ERR_USAGE, "import-csv: a task needs a target column");
+        goto done;
+    }
     rc = read_rows(&t, f, target, err);
     if (rc == HERD_OK)
         rc = write_table(&t, task, out, err);
@@ -429,6 +560,9 @@ done:
     for (int c = 0; c < t.ncols; c++)
         free(t.names[c]);
     free(t.names);
+    for (int k = 0; k < t.n_labels; k++)
+        free(t.labels[k]);
+    free(t.labels);
     free(t.line);
     free(t.y);
     free(t.X);

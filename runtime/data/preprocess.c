@@ -187,29 +187,30 @@ int herd_preprocess_fit(herd_preprocess *pp, herd_comm *comm, const float *X, in
 }
 
 /* A non-finite value that preprocessing without imputation cannot fill.
- * first_row < 0: the rows' places in the file are not known here. */
-static int missing_value(int64_t col, int64_t first_row, int64_t i, float v, herd_error *err)
+ * file_rows NULL: the rows' places in the file are not known here. */
+static int missing_value(int64_t col, const int64_t *file_rows, int64_t i, float v,
+                         herd_error *err)
 {
     const char *why = "is missing or not finite, and the model's preprocessing has data.impute "
                       "none (train with data.impute set to mean or median to fill such values)";
-    if (first_row < 0)
+    if (file_rows == NULL)
         return herd_error_set(err, HERD_ERR_DATA,
                               "preprocess: column %lld, row %lld of this rank's rows: value %g %s",
                               (long long)col, (long long)i, (double)v, why);
     return herd_error_set(err, HERD_ERR_DATA,
                           "preprocess: column %lld, row %lld of the file: value %g %s",
-                          (long long)col, (long long)(first_row + i), (double)v, why);
+                          (long long)col, (long long)file_rows[i], (double)v, why);
 }
 
-int herd_preprocess_apply(const herd_preprocess *pp, float *X, int64_t rows, int64_t first_row,
-                          herd_error *err)
+int herd_preprocess_apply(const herd_preprocess *pp, float *X, int64_t rows,
+                          const int64_t *file_rows, herd_error *err)
 {
     int64_t cols = pp->cols;
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < cols; j++) {
             float v = X[i * cols + j];
             if (!isfinite(v) && pp->impute == HERD_IMPUTE_NONE)
-                return missing_value(j, first_row, i, v, err);
+                return missing_value(j, file_rows, i, v, err);
             if (!isfinite(v))
                 v = pp->fill[j];
             X[i * cols + j] = (v - pp->mean[j]) * pp->scale[j];

@@ -42,11 +42,11 @@ int64_t herd_preprocess_first_missing(const float *X, int64_t rows, int64_t cols
 
 /* Apply in place: NaN -> fill, then (x - mean) * scale. With impute none,
  * a non-finite value is HERD_ERR_DATA naming its column and its row of the
- * file: X's rows are the file's rows first_row, first_row + 1, ...; pass -1
- * when they are not consecutive rows of a file (the error then counts rows
- * of X). Not collective. */
-int herd_preprocess_apply(const herd_preprocess *pp, float *X, int64_t rows, int64_t first_row,
-                          herd_error *err);
+ * file: file_rows[i] is the file's row of X's row i (rows values, borrowed);
+ * pass NULL when the rows' places in the file are not known (the error then
+ * counts rows of X from 0). Not collective. */
+int herd_preprocess_apply(const herd_preprocess *pp, float *X, int64_t rows,
+                          const int64_t *file_rows, herd_error *err);
 
 /* Write pp into the open HDF5 group group_id (an hid_t): float32 datasets
  * mean, scale, fill [cols] and attributes standardize (int) and impute

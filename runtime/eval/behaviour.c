@@ -11,10 +11,12 @@
  *                 is smooth and does not depend on the number of ranks.
  *   invariance    the feature set to each listed value; changed_fraction =
  *                 rows whose predicted label changes / (rows x values) and
- *                 the largest change of any class probability (regression:
- *                 of the prediction); passes when changed_fraction <=
- *                 tolerance (and max_score_change <= max_score_change when
- *                 given).
+ *                 the largest change of any class probability; passes when
+ *                 changed_fraction <= tolerance (and max_score_change <=
+ *                 max_score_change when given). Regression has no label: a
+ *                 row changes when its prediction moves by more than
+ *                 max_score_change (default 0), and passes when
+ *                 changed_fraction <= tolerance.
  *   directional   the feature increased by delta; the score (probability of
  *                 `class`, default the last class; regression: the
  *                 prediction) must not move against `direction`;
@@ -100,6 +102,17 @@ static double metric_at(herd_eval_ctx *ctx, const float *X, double level, const 
     return v;
 }
 
+/* 1 when v is one of the n levels: those listed, or def when levels is NULL. */
+static int is_level(const cJSON *levels, const double *def, int n, double v)
+{
+    for (int k = 0; k < n; k++) {
+        const cJSON *item = levels != NULL ? cJSON_GetArrayItem(levels, k) : NULL;
+        if ((levels != NULL ? (cJSON_IsNumber(item) ? item->valuedouble : NAN) : def[k]) == v)
+            return 1;
+    }
+    return 0;
+}
+
 static int perturbation(herd_eval_ctx *ctx, const cJSON *spec, cJSON *out, herd_error *err)
 {
     const cJSON *levels = cJSON_GetObjectItem(spec, "levels");
@@ -119,6 +132,10 @@ static int perturbation(herd_eval_ctx *ctx, const cJSON *spec, cJSON *out, herd_
     static const double def[] = { 0.1, 0.25, 0.5, 1 };
     int n_levels = levels != NULL ? cJSON_GetArraySize(levels) : 4, lower = herd_eval_lower_is_better(metric);
     double at = herd_eval_json_number(spec, "at", NAN), max_drop = herd_eval_json_number(spec, "max_drop", 0.05);
+    if (!isnan(at) && !is_level(levels, def, n_levels, at))
+        return herd_error_set(err, HERD_ERR_USAGE,
+                              "eval.tests.perturbation: at: %g is not one of the levels (the test is "
+                              "decided by the drop at one of them)", at);
     double *std = herd_malloc((size_t)ctx->info->cols * sizeof(double)), drop_at = NAN;
     float *Xm = copy_X(ctx), *pred = herd_malloc((size_t)(ctx->n * ctx->width + 1) * sizeof(float));
     cJSON *o = cJSON_AddObjectToObject(out, "perturbation");
@@ -156,10 +173,11 @@ static int perturbation(herd_eval_ctx *ctx, const cJSON *spec, cJSON *out, herd_
 
 /* ---- invariance ---- */
 
-/* Changes between pred and the model's own predictions: [0] changed labels
- * (rows), [1] largest score change; merged over ranks. COLLECTIVE. */
-static int compare(herd_eval_ctx *ctx, const float *pred, int64_t *changed, double *max_change,
-                   herd_error *err)
+/* Changes between pred and the model's own predictions: *changed rows (whose
+ * predicted label changes; regression: whose prediction moves by more than
+ * moved_by) and the largest score change; merged over ranks. COLLECTIVE. */
+static int compare(herd_eval_ctx *ctx, const float *pred, double moved_by, int64_t *changed,
+                   double *max_change, herd_error *err)
 {
     int W = ctx->width;
     *changed = 0;
@@ -169,7 +187,7 @@ static int compare(herd_eval_ctx *ctx, const float *pred, int64_t *changed, doub
         for (int k = 0; k < W; k++)
             row_max = fmax(row_max, fabs((double)pred[i * W + k] - ctx->prob[i * W + k]));
         *max_change = fmax(*max_change, row_max);
-        if (ctx->label != NULL ? herd_eval_argmax(pred + i * W, W) != ctx->label[i] : row_max > 0)
+        if (ctx->label != NULL ? herd_eval_argmax(pred + i * W, W) != ctx->label[i] : row_max > moved_by)
             (*changed)++;
     }
     int rc = herd_comm_allreduce_sum_i64(ctx->comm, changed, 1, err);
@@ -185,6 +203,14 @@ static int invariance_one(herd_eval_ctx *ctx, const cJSON *spec, cJSON *list, he
         return err->code;
     if (!cJSON_IsArray(values) || cJSON_GetArraySize(values) < 1)
         return herd_error_set(err, HERD_ERR_USAGE, "eval.tests.invariance: %s needs values: [v1, ...]", name);
+    for (const cJSON *v = values->child; v != NULL; v = v->next)
+        if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) {  /* yes/no would silently test "missing" */
+            char *text = cJSON_PrintUnformatted(v);
+            herd_error_set(err, HERD_ERR_USAGE, "eval.tests.invariance: the values of %s must be "
+                           "numbers (null for missing), got %.100s", name, text);
+            free(text);
+            return err->code;
+        }
     double tol = herd_eval_json_number(spec, "tolerance", 0.01);
     double max_allowed = herd_eval_json_number(spec, "max_score_change", INFINITY);
     float *Xm = copy_X(ctx), *pred = herd_malloc((size_t)(ctx->n * ctx->width + 1) * sizeof(float));
@@ -199,7 +225,7 @@ static int invariance_one(herd_eval_ctx *ctx, const cJSON *spec, cJSON *list, he
             Xm[i * d + col] = cJSON_IsNumber(v) ? (float)v->valuedouble : NAN;
         rc = predict(ctx, Xm, pred, err);
         if (rc == HERD_OK)
-            rc = compare(ctx, pred, &changed, &max_change, err);
+            rc = compare(ctx, pred, isfinite(max_allowed) ? max_allowed : 0, &changed, &max_change, err);
         total_changed += changed;
         worst = fmax(worst, max_change);
         cJSON *row = cJSON_CreateObject();
@@ -216,7 +242,8 @@ static int invariance_one(herd_eval_ctx *ctx, const cJSON *spec, cJSON *list, he
     cJSON_AddNumberToObject(o, "tolerance", tol);
     if (isfinite(max_allowed))
         cJSON_AddNumberToObject(o, "max_score_change_allowed", max_allowed);
-    cJSON_AddBoolToObject(o, "passed", fraction <= tol && worst <= max_allowed);
+    /* regression: max_score_change is what counts as a change, tolerance how often */
+    cJSON_AddBoolToObject(o, "passed", fraction <= tol && (ctx->label == NULL || worst <= max_allowed));
     cJSON_AddItemToObject(o, "per_value", per);
     cJSON_AddItemToArray(list, o);
     free(pred);

@@ -13,6 +13,16 @@
  * (HERD_ERR_USAGE) when it is not of type want (cJSON_Array/cJSON_Object). */
 cJSON *herd_eval_key_json(const char *text, const char *key, int want, herd_error *err);
 
+/* The eval.* keys that need the data to be checked, before any section
+ * runs: a key of a section that does not run for the task (eval.threshold.*
+ * without a binary model; eval.calibration.*, eval.selective.* or
+ * eval.conformal.method with a regression model) differs from its default;
+ * an entry of eval.slices or eval.tests.* has a key it does not take ("bin",
+ * "tolerence": the message lists those it takes) or names a feature the data
+ * does not have. Reads ctx->cfg, task, info, feature_names and req->data
+ * only. HERD_OK or HERD_ERR_USAGE. */
+int herd_eval_check_options(const herd_eval_ctx *ctx, herd_error *err);
+
 /* Column of the feature named name, or -1 with err set (HERD_ERR_USAGE,
  * naming key and the dataset). */
 int herd_eval_feature_index(const herd_eval_ctx *ctx, const char *name, const char *key,

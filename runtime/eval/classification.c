@@ -8,7 +8,8 @@
  * [1e-15, 1 - 1e-15] and renormalises each row; zero-division gives 0;
  * multiclass roc_auc and average_precision are macro one-vs-rest; brier is
  * mean (p_1 - y)^2 for binary and the mean over rows of sum_k (p_k - [y=k])^2
- * for multiclass.
+ * for multiclass; macro means are over the classes that occur as a label or
+ * a prediction.
  */
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
@@ -80,12 +81,15 @@ static int count(herd_eval_ctx *ctx, const float *prob, const uint8_t *keep, cla
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
-/* Per-class precision, recall, F1 and support; macro and weighted means. */
+/* Per-class precision, recall, F1 and support; macro and weighted means.
+ * Macro means are over the classes that occur as a label or a prediction
+ * (scikit-learn's labels=None): a class absent from both, as in a slice
+ * without it, is not counted as a 0. */
 static void add_class_scores(cJSON *m, const class_counts *c)
 {
     int K = c->K;
     double macro[3] = { 0 }, weighted[3] = { 0 }, correct = 0, recall_sum = 0;
-    int present = 0;
+    int present = 0, seen = 0;
     cJSON *per = cJSON_AddArrayToObject(m, "per_class");
     for (int k = 0; k < K; k++) {
         double tp = (double)c->cm[k * K + k], support = 0, predicted = 0;
@@ -103,9 +107,10 @@ static void add_class_scores(cJSON *m, const class_counts *c)
         cJSON_AddNumberToObject(row, "support", support);
         cJSON_AddItemToArray(per, row);
         for (int j = 0; j < 3; j++) {
-            macro[j] += s[j] / K;
+            macro[j] += s[j];
             weighted[j] += ratio(s[j] * support, c->n);
         }
+        seen += support + predicted > 0;
         correct += tp;
         if (support > 0) {
             recall_sum += s[1];
@@ -123,7 +128,7 @@ static void add_class_scores(cJSON *m, const class_counts *c)
     char key[64];
     for (int j = 0; j < 3; j++) {
         snprintf(key, sizeof key, "%s_macro", names[j]);
-        cJSON_AddNumberToObject(m, key, macro[j]);
+        cJSON_AddNumberToObject(m, key, ratio(macro[j], seen));
         snprintf(key, sizeof key, "%s_weighted", names[j]);
         cJSON_AddNumberToObject(m, key, weighted[j]);
     }

@@ -9,6 +9,7 @@
  * files; adding one is adding a row here (see evaluate.h).
  */
 #include "eval/evaluate.h"
+#include "eval/checks.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
@@ -70,6 +71,15 @@ static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
     if (spec->task != HERD_TASK_REGRESSION && ctx->info->n_classes != spec->n_classes)
         return herd_error_set(err, HERD_ERR_DATA, "%s: %d classes, the model has %d", req->data,
                               ctx->info->n_classes, spec->n_classes);
+    if (ctx->rank == 0) {  /* a missing name is a warning, said once */
+        char what[4200];
+        snprintf(what, sizeof what, "the model in %s", req->checkpoint);
+        int rc = herd_dataset_check_feature_names(ctx->ds, ctx->ck->feature_names, what, err);
+        if (rc == HERD_OK && spec->task != HERD_TASK_REGRESSION)
+            rc = herd_dataset_check_class_names(ctx->ds, ctx->ck->class_names, what, err);
+        if (rc != HERD_OK)
+            return rc;
+    }
     return herd_dataset_check_labels(ctx->ds, err);
 }
 
@@ -88,7 +98,7 @@ static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
 {
     int rc = herd_checkpoint_read(ctx->req->checkpoint, &ctx->ck, err);
     if (rc == HERD_OK)
-        rc = herd_dataset_open(ctx->req->data, &ctx->ds, err);
+        rc = herd_dataset_open_labelled(ctx->req->data, "evaluation", &ctx->ds, err);
     if (rc == HERD_OK) {
         ctx->info = herd_dataset_get_info(ctx->ds);
         rc = check_inputs(ctx, err);
@@ -172,19 +182,6 @@ int herd_eval_read_column(herd_eval_ctx *ctx, const char *name, int32_t *out, he
     return rc;
 }
 
-/* Preprocess b rows in place; rows[i] names row i in an error (one call per
- * row, as a row's place in the file is all the message needs). */
-static int preprocess_chunk(const herd_preprocess *pp, float *chunk, int b, int64_t cols,
-                            const int64_t *rows, herd_error *err)
-{
-    if (rows == NULL)
-        return herd_preprocess_apply(pp, chunk, b, -1, err);
-    int rc = HERD_OK;
-    for (int i = 0; i < b && rc == HERD_OK; i++)
-        rc = herd_preprocess_apply(pp, chunk + i * cols, 1, rows[i], err);
-    return rc;
-}
-
 int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const float *X,
                            int64_t n, const int64_t *file_rows, int64_t cols, int width,
                            float *out, herd_error *err)
@@ -194,7 +191,7 @@ int herd_eval_predict_rows(herd_model *model, const herd_preprocess *pp, const f
     for (int64_t lo = 0; lo < n && rc == HERD_OK; lo += HERD_EVAL_CHUNK) {
         int b = (int)(n - lo < HERD_EVAL_CHUNK ? n - lo : HERD_EVAL_CHUNK);
         memcpy(chunk, X + lo * cols, (size_t)(b * cols) * sizeof(float));
-        rc = preprocess_chunk(pp, chunk, b, cols, file_rows != NULL ? file_rows + lo : NULL, err);
+        rc = herd_preprocess_apply(pp, chunk, b, file_rows != NULL ? file_rows + lo : NULL, err);
         if (rc == HERD_OK)
             herd_model_predict(model, chunk, b, out + lo * width);
     }
@@ -233,6 +230,11 @@ static void add_header(herd_eval_ctx *ctx, cJSON *out)
     cJSON_AddStringToObject(out, "model_run_id", ctx->ck->run_id);
     cJSON_AddStringToObject(out, "task", herd_task_name(ctx->task));
     cJSON_AddNumberToObject(out, "n_classes", ctx->n_classes);
+    if (ctx->ck->class_names != NULL && ctx->task != HERD_TASK_REGRESSION) {
+        cJSON *names = cJSON_AddArrayToObject(out, "class_names");  /* of class ids 0.. */
+        for (int k = 0; k < ctx->n_classes; k++)
+            cJSON_AddItemToArray(names, cJSON_CreateString(ctx->ck->class_names[k]));
+    }
     cJSON_AddNumberToObject(out, "rows", (double)ctx->n_total);
     cJSON_AddNumberToObject(out, "ranks", ctx->size);
     cJSON_AddStringToObject(out, "herd_version", herd_version());
@@ -355,6 +357,8 @@ static int write_outputs(herd_eval_ctx *ctx, herd_error *err)
     int rc = HERD_OK;
     int store = ctx->rank == 0 && ctx->recal_fitted && ctx->cfg->eval.store;
     if (store)
+        rc = herd_recal_keep_stored(ctx->req->checkpoint, &ctx->recal, err);
+    if (rc == HERD_OK && store)
         rc = herd_recal_store(ctx->req->checkpoint, &ctx->recal, err);
     if (rc == HERD_OK && store)
         rc = refresh_checkpoint_rows(ctx, err);
@@ -369,7 +373,8 @@ static int write_outputs(herd_eval_ctx *ctx, herd_error *err)
 
 static int run_sections(herd_eval_ctx *ctx, herd_error *err)
 {
-    int rc = HERD_OK;
+    herd_eval_check_options(ctx, err);  /* a failure is in err, agreed next */
+    int rc = herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
     size_t n = sizeof sections / sizeof sections[0];
     for (size_t i = 0; i < n && rc == HERD_OK; i++) {
         if (sections[i].wanted != NULL && !sections[i].wanted(ctx))

@@ -111,6 +111,13 @@ int herd_eval_configured(const herd_config *cfg);
 int herd_evaluate_after_training(herd_comm *comm, const herd_config *cfg, const char *checkpoint,
                                  herd_runlog *log, double train_seconds, herd_error *err);
 
+/* Check the eval: section of cfg, when it has one, against the file it will
+ * evaluate (data.test, else data.train): the keys herd_eval_check_options
+ * checks (eval/checks.h), so `herd train` stops before training, not after
+ * it, on a misspelt key or feature. HERD_OK or HERD_ERR_USAGE (or the error
+ * opening the file). COLLECTIVE (rank 0 reads the file). checks.c */
+int herd_eval_check_config(herd_comm *comm, const herd_config *cfg, herd_error *err);
+
 /* Sections (one file each). COLLECTIVE; each adds its member to out. */
 int herd_eval_metrics(herd_eval_ctx *ctx, cJSON *out, herd_error *err);      /* classification.c, regression.c */
 int herd_eval_baselines(herd_eval_ctx *ctx, cJSON *out, herd_error *err);    /* baselines.c */

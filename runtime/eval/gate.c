@@ -5,9 +5,10 @@
  *        their objects one level down, e.g. metrics.timing); a dotted path
  *        ("baselines.heuristic.roc_auc") is followed from the top
  *   eval.gate.must_beat_baselines    every baselines.model_beats is true
- *   eval.gate.slice_min {metric: limit}  in every slice of at least
- *        eval.slice_min_rows rows
+ *   eval.gate.slice_min / eval.gate.slice_max {metric: limit}  in every
+ *        slice of at least eval.slice_min_rows rows
  *   eval.gate.flagged_slices         no slice significantly worse than overall
+ *        (each slice check fails when no slices were scored)
  *   eval.gate.tests                  every configured behavioural test passed
  * Each failed check adds one human-readable line to "reasons"; "passed" is
  * true when there are none. A metric the result does not hold, or holds as
@@ -125,37 +126,68 @@ static void check_baselines(const cJSON *result, gate *g)
     }
 }
 
+/* The limits of eval.gate.slice_min (is_min) or slice_max in slice s. */
+static void check_slice_limits(const cJSON *s, const char *name, const cJSON *limits, int is_min,
+                               gate *g)
+{
+    for (const cJSON *m = limits->child; m != NULL; m = m->next, g->checks++) {
+        const cJSON *found = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(s, "metrics"), m->string);
+        double v = metric_value(found);
+        char what[300];
+        snprintf(what, sizeof what, "slice '%s' %s", name, m->string);
+        if (!cJSON_IsNumber(m))
+            fail(g, "%s: limit is not a number", what, 0, 0);
+        else if (!is_metric(found))
+            fail(g, "%s: not in the slice's metrics", what, 0, 0);
+        else if (isnan(v))
+            cJSON_AddItemToArray(g->undefined, cJSON_CreateString(what));
+        else if (is_min ? v < m->valuedouble : v > m->valuedouble)
+            fail(g, is_min ? "%s %.6g is below the minimum %.6g" : "%s %.6g is above the maximum %.6g",
+                 what, v, m->valuedouble);
+    }
+}
+
+/* eval.gate.slice_min, slice_max or flagged_slices set, but no slices were
+ * scored: each fails, as a check with nothing to check must not pass. */
+static void check_without_slices(gate *g, const cJSON *mins, const cJSON *maxs, int flagged)
+{
+    const char *set[] = { mins->child != NULL ? "slice_min" : NULL,
+                          maxs->child != NULL ? "slice_max" : NULL, flagged ? "flagged_slices" : NULL };
+    for (int i = 0; i < 3; i++) {
+        if (set[i] == NULL)
+            continue;
+        g->checks++;
+        fail(g, "eval.gate.%s: no slices in the result (eval.slices is empty), so the gate cannot "
+                "check it", set[i], 0, 0);
+    }
+}
+
 static int check_slices(const herd_eval_ctx *ctx, gate *g, herd_error *err)
 {
     const herd_config *cfg = ctx->cfg;
     cJSON *mins = herd_eval_key_json(cfg->eval.gate.slice_min, "eval.gate.slice_min", cJSON_Object, err);
-    if (mins == NULL)
+    cJSON *maxs = mins != NULL ? herd_eval_key_json(cfg->eval.gate.slice_max, "eval.gate.slice_max",
+                                                    cJSON_Object, err) : NULL;
+    if (maxs == NULL) {
+        cJSON_Delete(mins);
         return err->code;
+    }
     const cJSON *slices = cJSON_GetObjectItem(ctx->result, "slices");
+    if (slices == NULL)
+        check_without_slices(g, mins, maxs, cfg->eval.gate.flagged_slices);
     for (const cJSON *s = slices != NULL ? slices->child : NULL; s != NULL; s = s->next) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(s, "name"));
         if (herd_eval_json_number(s, "n", 0) < (double)cfg->eval.slice_min_rows)
             continue;
-        for (const cJSON *m = mins->child; m != NULL; m = m->next, g->checks++) {
-            const cJSON *found = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(s, "metrics"), m->string);
-            double v = metric_value(found);
-            char what[300];
-            snprintf(what, sizeof what, "slice '%s' %s", name, m->string);
-            if (!cJSON_IsNumber(m))
-                fail(g, "%s: limit is not a number", what, 0, 0);
-            else if (!is_metric(found))
-                fail(g, "%s: not in the slice's metrics", what, 0, 0);
-            else if (isnan(v))
-                cJSON_AddItemToArray(g->undefined, cJSON_CreateString(what));
-            else if (v < m->valuedouble)
-                fail(g, "%s %.6g is below the minimum %.6g", what, v, m->valuedouble);
-        }
+        check_slice_limits(s, name, mins, 1, g);
+        check_slice_limits(s, name, maxs, 0, g);
         if (!cfg->eval.gate.flagged_slices)
             continue;
         g->checks++;
         if (cJSON_IsTrue(cJSON_GetObjectItem(s, "flagged")))
             fail(g, "slice '%s' is significantly worse than overall", name, 0, 0);
     }
+    cJSON_Delete(maxs);
     cJSON_Delete(mins);
     return HERD_OK;
 }

@@ -63,12 +63,12 @@ static int load_rows(herd_comm *comm, const herd_config *cfg, herd_rows *train, 
     herd_dataset *ds = NULL, *vds = NULL;
     int rank = herd_comm_rank(comm), size = herd_comm_size(comm);
     uint64_t seed = (uint64_t)cfg->seed;
-    int rc = herd_dataset_open(cfg->data.train, &ds, err);
+    int rc = herd_dataset_open_labelled(cfg->data.train, "a learning curve", &ds, err);
     if (rc == HERD_OK)
         rc = herd_rows_load_shard_fraction(ds, HERD_ROLE_TRAIN, seed, cfg->data.val_fraction,
                                            cfg->data.train_fraction, rank, size, train, n_train, err);
     if (rc == HERD_OK && cfg->data.val[0] != '\0')
-        rc = herd_dataset_open(cfg->data.val, &vds, err);
+        rc = herd_dataset_open_labelled(cfg->data.val, "a learning curve", &vds, err);
     if (rc == HERD_OK)
         rc = herd_rows_load_shard_fraction(vds != NULL ? vds : ds, vds != NULL ? HERD_ROLE_ALL : HERD_ROLE_VAL,
                                            seed, vds != NULL ? 0 : cfg->data.val_fraction, 1, rank,
@@ -107,15 +107,17 @@ static int trained_checkpoint(herd_comm *comm, const char *summary, char **path,
     return herd_comm_bcast_string(comm, path, 0, err);
 }
 
-/* HERD_OK when metric (NULL: the default) is one that herd_eval_finish
- * reports for the task of cfg's training data, checked before anything is
- * trained; else a usage error naming the metrics of the task. COLLECTIVE. */
+/* HERD_OK when cfg's training data has labels and metric (NULL: the
+ * default) is one that herd_eval_finish reports for its task, checked before
+ * anything is trained; else a data error, or a usage error naming the
+ * metrics of the task. COLLECTIVE. */
 static int check_metric(herd_comm *comm, const herd_config *cfg, const char *metric,
                         herd_error *err)
 {
     herd_dataset *ds = NULL;
-    if (metric != NULL && herd_comm_rank(comm) == 0 &&
-        herd_dataset_open(cfg->data.train, &ds, err) == HERD_OK) {
+    if (herd_comm_rank(comm) == 0 &&
+        herd_dataset_open_labelled(cfg->data.train, "a learning curve", &ds, err) == HERD_OK &&
+        metric != NULL) {
         int task = herd_dataset_get_info(ds)->task, known = 0;
         char list[256] = "";
         for (const char *const *m = herd_eval_metric_names(task); *m != NULL; m++) {
@@ -128,8 +130,8 @@ static int check_metric(herd_comm *comm, const herd_config *cfg, const char *met
                            "eval learning-curve: --metric '%s' is not a metric of a %s task; "
                            "use one of %s",
                            metric, herd_task_name(task), list);
-        herd_dataset_close(ds);
     }
+    herd_dataset_close(ds);
     return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 

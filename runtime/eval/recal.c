@@ -289,6 +289,34 @@ int herd_recal_load(const char *path, herd_recal *r, int *found, herd_error *err
     return rc;
 }
 
+int herd_recal_keep_stored(const char *path, herd_recal *r, herd_error *err)
+{
+    herd_recal stored;
+    int found = 0;
+    int rc = herd_recal_load(path, &stored, &found, err);
+    if (rc == HERD_OK && r->method == HERD_RECAL_NONE && stored.method != HERD_RECAL_NONE) {
+        herd_recal_clear(r);
+        r->method = stored.method;
+        r->platt_a = stored.platt_a;
+        r->platt_b = stored.platt_b;
+        r->temperature = stored.temperature;
+        r->n_iso = stored.n_iso;   /* the isotonic points move to r */
+        r->iso_x = stored.iso_x;
+        r->iso_y = stored.iso_y;
+        stored.iso_x = stored.iso_y = NULL;
+    }
+    if (rc == HERD_OK && !r->has_conformal && stored.has_conformal) {
+        r->has_conformal = 1;
+        r->alpha = stored.alpha;
+        r->conformal_method = stored.conformal_method;
+        r->q_lac = stored.q_lac;
+        r->q_aps = stored.q_aps;
+        r->q_abs = stored.q_abs;
+    }
+    herd_recal_clear(&stored);
+    return rc;
+}
+
 void herd_recal_clear(herd_recal *r)
 {
     free(r->iso_x);

@@ -56,6 +56,14 @@ int herd_recal_conformal_set(const herd_recal *r, int method, const float *p, in
  * Errors: HERD_ERR_IO naming the path. Not collective (rank 0). */
 int herd_recal_store(const char *path, const herd_recal *r, herd_error *err);
 
+/* Complete r, about to be stored in the checkpoint at path, with what this
+ * evaluation did not fit from the group stored there: its recalibration map
+ * when r->method is none, its conformal thresholds when r->has_conformal is
+ * 0, so a later `herd eval` without eval.calibration.method (or with
+ * eval.conformal.enabled false) keeps what an earlier one stored. Errors as
+ * herd_recal_load. Not collective (rank 0). */
+int herd_recal_keep_stored(const char *path, herd_recal *r, herd_error *err);
+
 /* Read path's /calibration group into *r; *found = 0 (and r zeroed, method
  * none) when the checkpoint has none. Errors: HERD_ERR_IO, HERD_ERR_DATA. */
 int herd_recal_load(const char *path, herd_recal *r, int *found, herd_error *err);

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/sha256.h"
+#include "data/dataset.h"
 #include "data/h5util.h"
 
 #include <dirent.h>
@@ -237,6 +238,12 @@ int herd_checkpoint_write(const char *dir, const herd_checkpoint_source *src, ch
     if (file < 0)
         return herd_error_set(err, HERD_ERR_IO, "checkpoint: cannot create %s in memory", path);
     int bad = write_spec(file, &m->spec) | write_state(file, src) | write_tensors(file, src);
+    if (src->feature_names != NULL)
+        bad |= herd_h5_write_strings(file, "feature_names",
+                                     (const char *const *)src->feature_names, m->spec.n_in);
+    if (src->class_names != NULL)
+        bad |= herd_h5_write_strings(file, "class_names",
+                                     (const char *const *)src->class_names, m->spec.n_classes);
     int rc = bad ? herd_error_set(err, HERD_ERR_IO, "checkpoint: building %s failed", path)
                  : write_preprocess(file, src->pp, err);
     if (rc != HERD_OK) {
@@ -368,6 +375,19 @@ static int read_body(hid_t file, const char *path, herd_checkpoint *ck, herd_err
     if (rc == HERD_OK && ck->pp->cols != ck->spec.n_in)
         rc = herd_error_set(err, HERD_ERR_DATA, "%s: preprocessing for %lld columns, model for %d",
                             path, (long long)ck->pp->cols, ck->spec.n_in);
+    if (rc == HERD_OK && H5Lexists(file, "feature_names", H5P_DEFAULT) > 0) {
+        ck->feature_names = herd_calloc((size_t)ck->spec.n_in + 1, sizeof *ck->feature_names);
+        if (herd_h5_read_strings(file, "feature_names", ck->feature_names, ck->spec.n_in) != 0)
+            rc = herd_error_set(err, HERD_ERR_DATA, "%s: /feature_names must hold %d strings",
+                                path, ck->spec.n_in);
+    }
+    if (rc == HERD_OK && H5Lexists(file, "class_names", H5P_DEFAULT) > 0) {
+        int k = ck->spec.task == HERD_TASK_REGRESSION ? 0 : ck->spec.n_classes;
+        ck->class_names = herd_calloc((size_t)k + 1, sizeof *ck->class_names);
+        if (k == 0 || herd_h5_read_strings(file, "class_names", ck->class_names, k) != 0)
+            rc = herd_error_set(err, HERD_ERR_DATA, "%s: /class_names must hold %d strings",
+                                path, k);
+    }
     return rc;
 }
 
@@ -402,6 +422,8 @@ void herd_checkpoint_free(herd_checkpoint *ck)
     free(ck->optim_v);
     herd_preprocess_free(ck->pp);
     free(ck->config);
+    herd_names_free(ck->feature_names);
+    herd_names_free(ck->class_names);
     free(ck);
 }
 

@@ -5,7 +5,9 @@
  * the parameter buffer); /preprocess (mean, scale, fill); attributes on the
  * root: format_version, model_type, task, n_in, n_classes, hidden, activation,
  * init_scale, step, epoch, step_in_epoch, optim_t, seed, run_id,
- * data_sha256, config (canonical text), payload_sha256 (over params, m, v).
+ * data_sha256, config (canonical text), payload_sha256 (over params, m, v);
+ * /feature_names (n_in strings) when the training data named its columns;
+ * /class_names (n_classes strings) when it named its classes.
  *
  * Written by rank 0 only, to "<dir>/ckpt-<step>.h5.tmp", fsynced, renamed,
  * and the directory fsynced: a checkpoint is whole or absent. Reading
@@ -39,6 +41,9 @@ typedef struct herd_checkpoint {
     char run_id[33];
     char data_sha256[65];
     char *config;            /* canonical config text */
+    char **feature_names;    /* spec.n_in names (NULL-ended) the model was trained on, or
+                                NULL when the training data had none */
+    char **class_names;      /* spec.n_classes names of the class ids, or NULL */
 } herd_checkpoint;
 
 /* Everything the writer needs from the training loop. */
@@ -54,6 +59,8 @@ typedef struct herd_checkpoint_source {
     const char *run_id;
     const char *data_sha256;
     const char *config;
+    char *const *feature_names;  /* model->spec.n_in names, or NULL */
+    char *const *class_names;    /* model->spec.n_classes names, or NULL */
 } herd_checkpoint_source;
 
 /* Write atomically into dir (created if missing). path receives the final

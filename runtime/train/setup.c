@@ -48,13 +48,17 @@ static int open_data(herd_trainer *t, herd_error *err)
                               "data.val_fraction: %g would hold rows of data.train out for "
                               "validation, but data.val (%s) is the validation set; set one of them",
                               cfg->data.val_fraction, cfg->data.val);
-    int rc = herd_dataset_open(cfg->data.train, &t->train_ds, err);
+    int rc = herd_dataset_open_labelled(cfg->data.train, "training", &t->train_ds, err);
     if (rc == HERD_OK && cfg->data.val[0] != '\0')
-        rc = herd_dataset_open(cfg->data.val, &t->val_ds, err);
+        rc = herd_dataset_open_labelled(cfg->data.val, "training", &t->val_ds, err);
     if (rc == HERD_OK && cfg->data.test[0] != '\0')
-        rc = herd_dataset_open(cfg->data.test, &t->test_ds, err);
+        rc = herd_dataset_open_labelled(cfg->data.test, "training", &t->test_ds, err);
     if (rc == HERD_OK && t->rank == 0)
         rc = herd_dataset_check_labels(t->train_ds, err);
+    if (rc == HERD_OK && t->rank == 0)  /* stored with the model, checked against new data */
+        rc = herd_dataset_stored_feature_names(t->train_ds, &t->feature_names, err);
+    if (rc == HERD_OK && t->rank == 0)
+        rc = herd_dataset_class_names(t->train_ds, &t->class_names, err);
     const herd_dataset_info *train = rc == HERD_OK ? herd_dataset_get_info(t->train_ds) : NULL;
     herd_dataset *others[2] = { t->val_ds, t->test_ds };
     for (int i = 0; i < 2 && rc == HERD_OK; i++) {
@@ -69,6 +73,11 @@ static int open_data(herd_trainer *t, herd_error *err)
                                 herd_task_name(train->task));
         else if (t->rank == 0)
             rc = herd_dataset_check_labels(others[i], err);
+        if (rc == HERD_OK && t->rank == 0)
+            rc = herd_dataset_check_feature_names(others[i], t->feature_names, "data.train",
+                                                  err);
+        if (rc == HERD_OK && t->rank == 0)
+            rc = herd_dataset_check_class_names(others[i], t->class_names, "data.train", err);
     }
     if (rc == HERD_OK && t->rank == 0)
         rc = hash_data(t, err);
@@ -276,7 +285,7 @@ static int prepare_features(herd_trainer *t, herd_error *err)
         rc = herd_preprocess_fit(t->pp, t->comm, t->train.X, t->train.n, err);
     herd_rows *all[3] = { &t->train, &t->val, &t->test };
     for (int i = 0; i < 3 && rc == HERD_OK; i++)
-        rc = herd_preprocess_apply(t->pp, all[i]->X, all[i]->n, -1, err);
+        rc = herd_preprocess_apply(t->pp, all[i]->X, all[i]->n, NULL, err);
     return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
@@ -556,6 +565,8 @@ void herd_trainer_teardown(herd_trainer *t)
     herd_dataset_close(t->test_ds);
     herd_dataset_close(t->val_ds);
     herd_dataset_close(t->train_ds);
+    herd_names_free(t->feature_names);
+    herd_names_free(t->class_names);
     herd_checkpoint_unlock_dir(t->dir_lock);
 }
 

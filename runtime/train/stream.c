@@ -69,9 +69,8 @@ static void read_rows(herd_row_stream *s, int slot, int64_t lo, int64_t hi)
     const int64_t *rows = s->index + s->id[slot] * s->block_rows + lo;
     float *X = s->X[slot] + lo * s->cols;
     int rc = herd_dataset_read_index(s->ds, rows, hi - lo, X, s->y[slot] + lo, &s->err);
-    /* one row at a time, so that an error names the row of the file */
-    for (int64_t i = 0; rc == HERD_OK && s->pp != NULL && i < hi - lo; i++)
-        rc = herd_preprocess_apply(s->pp, X + i * s->cols, 1, rows[i], &s->err);
+    if (rc == HERD_OK && s->pp != NULL)
+        herd_preprocess_apply(s->pp, X, hi - lo, rows, &s->err);  /* a failure is in s->err */
 }
 
 /* The prefetch thread: one piece per WORK_PIECE posted, until WORK_QUIT. */

@@ -73,7 +73,8 @@ static int save_checkpoint(herd_trainer *t, int force, herd_error *err)
             .best_metric = cfg->train.keep_best, .best_value = t->best_value,
             .best_step = t->best_step, .run_id = t->run_id,
             .data_sha256 = t->train_sha256,
-            .config = cfg->canonical,
+            .config = cfg->canonical, .feature_names = t->feature_names,
+            .class_names = t->class_names,
         };
         if (claim_checkpoint_dir(t, err) == HERD_OK &&
             herd_checkpoint_write(cfg->train.checkpoint_dir, &src, t->checkpoint,

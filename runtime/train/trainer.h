@@ -35,6 +35,8 @@ typedef struct herd_trainer {
     herd_dataset *train_ds, *val_ds, *test_ds;
     /* rank 0: their content hashes, stored or computed (herd_dataset_content_sha256) */
     char train_sha256[65], val_sha256[65], test_sha256[65];
+    char **feature_names;                 /* rank 0: data.train's stored names, or NULL */
+    char **class_names;                   /* rank 0: data.train's class names, or NULL */
     herd_rows train, val, test;
     int64_t n_train, n_val, n_test;       /* rows over all ranks */
     herd_preprocess *pp;

@@ -100,6 +100,14 @@ check "learning curve JSON keeps null" jq -e '[.learning_curve.points[].validati
 check "learning curve table shows n/a" test "$(grep -c " n/a " lc.out)" -eq 2
 check "learning curve prints no nan" bash -c "! grep -qi nan lc.out lc.err"
 
+# EVAL.yaml before or after the checkpoint: the .h5 file is the checkpoint.
+check "eval with the config first" run_ranks 2 eval cfg.yaml "$ck" --data train.h5 eval.store=false \
+  --json first.json > /dev/null 2>&1
+check "eval with the config second" run_ranks 2 eval "$ck" cfg.yaml --data train.h5 eval.store=false \
+  --json second.json > /dev/null 2>&1
+check "either order gives the same result" \
+  test "$(jq -S 'del(.metrics.timing)' first.json)" = "$(jq -S 'del(.metrics.timing)' second.json)"
+
 # Heuristic rules on any feature name.
 for rule in 'c&d > 0' 'a<b >= 0.5' 'e"f < 1' 'ünï ✓ != 0' "g'h == 0" '  c&d<=-1e-3  '; do
   expect_exit 0 "heuristic rule [$rule]" run_ranks 2 eval "$ck" --data train.h5 \

@@ -52,6 +52,34 @@ for kind in binary multiclass regression; do
     jq -e '.run_id != null and .model_run_id != null and .run_id != .model_run_id' "$kind.json"
 done
 
+# Macro means on slices, where a class may occur neither as a label nor as a
+# prediction: as scikit-learn's (labels=None), not a 0 for the absent class.
+mc_ckpt=$(ls ck_multiclass/ckpt-*.h5 | tail -1)
+check "multiclass: eval with slices" "$HERD" eval "$mc_ckpt" --data multiclass_test.h5 --json mc_slices.json \
+  'eval.slices=[{feature: num_90_days_late}]' eval.store=false track.enabled=false
+check "multiclass: each slice's macro means equal scikit-learn's" "$py" - mc_slices.json multiclass.csv multiclass_test.csv <<'EOF'
+import json, sys, numpy as np
+from sklearn import metrics as skm
+slices = json.load(open(sys.argv[1]))["slices"]
+pred = np.genfromtxt(sys.argv[2], delimiter=",", names=True)["prediction"].astype(int)
+data = np.loadtxt(sys.argv[3], delimiter=",", skiprows=1, dtype=np.float32)
+late, y = data[:, 0], data[:, -1].astype(int)
+absent = 0
+for s in slices:
+    rows = late == float(s["name"].split("= ")[1])
+    assert rows.sum() == s["n"], (s["name"], rows.sum(), s["n"])
+    absent += len(set(y[rows]) | set(pred[rows])) < 3
+    for key, fn in (("precision_macro", skm.precision_score), ("recall_macro", skm.recall_score),
+                    ("f1_macro", skm.f1_score)):
+        want = fn(y[rows], pred[rows], average="macro", zero_division=0)
+        assert abs(s["metrics"][key] - want) < 1e-9, (s["name"], key, s["metrics"][key], want)
+assert absent > 0, "no slice lacks a class: the check would not tell"
+EOF
+expect_exit 2 "a threshold key for a multiclass model" "$HERD" eval "$mc_ckpt" --data multiclass_test.h5 \
+  eval.threshold.cost_fn=5 track.enabled=false
+check "the message names the key and the task" grep -q \
+  "^herd: error: eval.threshold.cost_fn: the threshold trade-offs are for binary models, and the model is a multiclass model" last.err
+
 # Same metrics on 1, 2 and 4 ranks (timing and the run ids aside).
 strip='del(.ranks, .run_id, .metrics.timing)'
 ckpt=$(ls ck_binary/ckpt-*.h5 | tail -1)
@@ -81,6 +109,12 @@ assert np.allclose(got["p_1"], want, atol=1e-6), "platt"
 top = np.maximum(got["p_0"], got["p_1"])
 assert np.all((got["prediction"] == -1) == (top < 0.7)), "abstain"
 EOF
+# evaluating again without a method keeps the stored map (new conformal thresholds)
+check "herd eval again without a method" "$HERD" eval stored.h5 --data binary_test.h5 eval.conformal.alpha=0.2 \
+  track.enabled=false
+"$HERD" predict stored.h5 --data binary_test.h5 -o again.csv > /dev/null
+check "the stored Platt map is kept" cmp -s <(cut -d, -f2,3 recal.csv) <(cut -d, -f2,3 again.csv)
+check "the conformal thresholds are the new ones" test "$(h5dump -a /calibration/alpha stored.h5 | grep -c '(0): 0.2$')" -eq 1
 check "predict --conformal writes LAC sets covering ~90% of rows" "$py" - recal.csv binary_test.csv <<'EOF'
 import sys, numpy as np
 got = np.genfromtxt(sys.argv[1], delimiter=",", names=True, dtype=None, encoding=None)

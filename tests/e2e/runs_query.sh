@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# herd runs list (--filter, --sort, --csv, --json, --experiment), compare,
+# herd runs list (--filter, --sort, --limit, --csv, --json, --experiment), compare,
 # best, metrics and delete/restore/--purge on three real 1-rank runs.
 source "$(dirname "$0")/../lib.sh"
 source "$HERD_SOURCE_DIR/tests/runs_lib.sh"
@@ -9,7 +9,7 @@ write_config a.yaml exA data.h5
 write_config b.yaml exB data.h5
 A=$(train a a.yaml)
 B=$(train b a.yaml optim.lr=0.02)
-C=$(train c b.yaml model.type=softmax 'model.hidden=[]')
+C=$(train c b.yaml model.type=softmax 'model.hidden=[]' data.test=data.h5)  # C alone has test/*
 
 "$HERD" runs list --json > all.json
 check "three runs listed" test "$(jq length all.json)" -eq 3
@@ -45,6 +45,16 @@ check "sort ascending" jqe '[.[].metrics["val/accuracy"]] | . == sort' s1.json
 check "sort descending" jqe '[.[].metrics["val/accuracy"]] | . == (sort | reverse)' s2.json
 "$HERD" runs list --sort "start_time asc" --json > s3.json
 check "sort by attribute" test "$(jq -r '[.[].id] | join(",")' s3.json)" = "$A,$B,$C"
+
+# --limit: the first N after sorting
+"$HERD" runs list --limit 2 --json > l1.json
+check "--limit 2: the two newest" test "$(jq -r '[.[].id] | join(",")' l1.json)" = "$C,$B"
+"$HERD" runs list --sort "start_time asc" --limit=1 --json > l2.json
+check "--limit after --sort" test "$(jq -r '[.[].id] | join(",")' l2.json)" = "$A"
+check "--limit in the table" test "$("$HERD" runs list --limit 1 | grep -c FINISHED)" -eq 1
+expect_exit 2 "--limit 0" "$HERD" runs list --limit 0
+check "--limit 0 names the value" grep -q "runs list: --limit: '0' is not a whole number" last.err
+expect_exit 2 "--limit 2x" "$HERD" runs list --limit 2x
 
 # --csv
 "$HERD" runs list --csv --sort start_time > runs.csv
@@ -92,6 +102,9 @@ check "best defaults to min for a loss" test "$("$HERD" runs best --metric train
 check "best --experiment" test "$("$HERD" runs best --metric val/accuracy --experiment exB --json | jq -r .id)" = "$C"
 "$HERD" runs best --metric val/accuracy > best.txt
 check "best text" grep -q "^$best_max  val/accuracy = .* (max of 3 runs)" best.txt
+"$HERD" runs best --metric test/accuracy > best_test.txt
+check "best counts only the runs that have the metric" \
+  grep -q "^$C  test/accuracy = .* (max of 1 runs)" best_test.txt
 "$HERD" runs --help | sed -n '/^  best /,/^  metrics /p' | tr -s ' \n' ' ' > best_help.txt
 check "help names every suffix best minimises" \
   grep -q "_ms or _seconds; mse, rmse, mae, mape, brier, ece, mce, ...), else --max" best_help.txt

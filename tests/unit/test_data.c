@@ -1,10 +1,12 @@
 /* test_data.c - dataset format: write/open/read round trip, hashing, layout
- * errors, label checks, shards, the validation carve and synthetic data. */
+ * errors, label checks, files without labels, shards, the validation carve
+ * and synthetic data. */
 #include "tests/testing.h"
 #include "data/dataset.h"
 #include "data/import.h"
 #include "data/shard.h"
 #include "core/mem.h"
+#include "core/sha256.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -87,6 +89,14 @@ static void test_round_trip(void)
     free(names);
     CHECK(herd_dataset_compute_sha256(ds, again, &err) == HERD_OK && strcmp(again, hex) == 0);
     CHECK(herd_dataset_check_labels(ds, &err) == HERD_OK);
+    CHECK(herd_dataset_get_info(ds)->labelled);
+    /* the hash is over /X, /y, /split, in that order (docs/formats.md) */
+    herd_sha256 *h = herd_sha256_begin();
+    herd_sha256_update(h, X, sizeof X);
+    herd_sha256_update(h, y, sizeof y);
+    herd_sha256_update(h, split, sizeof split);
+    herd_sha256_end(h, again);
+    CHECK(strcmp(again, hex) == 0);
     herd_dataset_close(ds);
 done:
     free(path);
@@ -190,18 +200,16 @@ static int open_fails(const char *path, int code, const char *needle)
 
 static void test_open_errors(void)
 {
-    char *missing = path_in("nope.h5"), *text = path_in("text.h5"), *noy = path_in("noy.h5");
+    char *missing = path_in("nope.h5"), *text = path_in("text.h5");
     char *nox = path_in("nox.h5"), *mism = path_in("mismatch.h5"), *fixed = path_in("fixed.h5");
     FILE *f = fopen(text, "w");
     fputs("not hdf5 at all\n", f);
     fclose(f);
-    write_raw(noy, 4, 0, "regression");
     write_raw(nox, 0, 4, "regression");
     write_raw(mism, 4, 3, "regression");
     write_raw(fixed, 4, 4, "regression");
     CHECK(open_fails(missing, HERD_ERR_IO, "no such file"));
     CHECK(open_fails(text, HERD_ERR_DATA, "not an HDF5 file"));
-    CHECK(open_fails(noy, HERD_ERR_DATA, "missing /y"));
     CHECK(open_fails(nox, HERD_ERR_DATA, "missing /X"));
     CHECK(open_fails(mism, HERD_ERR_DATA, "/y has 3 rows but /X has 4"));
     /* A fixed-length task string written by another tool opens fine. */
@@ -210,7 +218,86 @@ static void test_open_errors(void)
     CHECK(herd_dataset_open(fixed, &ds, &err) == HERD_OK);
     CHECK(ds != NULL && herd_dataset_get_info(ds)->task == HERD_TASK_REGRESSION);
     herd_dataset_close(ds);
-    free(missing), free(text), free(noy), free(nox), free(mism), free(fixed);
+    free(missing), free(text), free(nox), free(mism), free(fixed);
+}
+
+/* A file without /y (written by another tool, with a task attribute) opens
+ * as not labelled; whatever needs labels refuses it with one line. */
+static void test_open_without_labels(void)
+{
+    char *noy = path_in("noy.h5");
+    write_raw(noy, 4, 0, "regression");
+    herd_error err = { 0 };
+    herd_dataset *ds = NULL;
+    CHECK(herd_dataset_open(noy, &ds, &err) == HERD_OK);
+    if (ds == NULL) {
+        fprintf(stderr, "open %s: %s\n", noy, err.msg);
+        free(noy);
+        return;
+    }
+    const herd_dataset_info *in = herd_dataset_get_info(ds);
+    CHECK(!in->labelled && in->rows == 4 && in->cols == 2);
+    CHECK(in->task == -1 && in->n_classes == 0);  /* the task describes labels it has not */
+    float X[8], y[4];
+    CHECK(herd_dataset_read_rows(ds, 0, 4, X, NULL, &err) == HERD_OK && X[7] == 0.0f);
+    CHECK(herd_dataset_read_rows(ds, 0, 4, X, y, &err) == HERD_ERR_DATA);
+    CHECK(strstr(err.msg, "noy.h5: has no labels (/y)") != NULL);
+    herd_error_clear(&err);
+    CHECK(herd_dataset_check_labels(ds, &err) == HERD_ERR_DATA);
+    CHECK(strstr(err.msg, "has no labels") != NULL);
+    herd_error_clear(&err);
+    char hex[65], want[65];
+    float zeros[8] = { 0 };
+    herd_sha256_hex(zeros, sizeof zeros, want);  /* /X alone */
+    CHECK(herd_dataset_compute_sha256(ds, hex, &err) == HERD_OK && strcmp(hex, want) == 0);
+    herd_dataset_close(ds);
+    ds = NULL;
+    CHECK(herd_dataset_open_labelled(noy, "training", &ds, &err) == HERD_ERR_DATA && ds == NULL);
+    CHECK(strstr(err.msg, "noy.h5: has no labels (/y); training needs labelled data") != NULL);
+    CHECK(strchr(err.msg, '\n') == NULL);
+    free(noy);
+}
+
+/* herd's writer without labels: no /y, no task; the hash covers /X then
+ * /split, so it changes with the features and differs from the labelled
+ * file's. */
+static void test_write_without_labels(void)
+{
+    enum { N = 30 };
+    float X[N * 3], y[N];
+    uint8_t split[N];
+    herd_dataset_spec spec;
+    small_spec(&spec, X, y, split, N);
+    char *path = path_in("unlabelled.h5");
+    char labelled[65], hex[65], again[65], want[65];
+    herd_error err = { 0 };
+    CHECK(herd_dataset_write(path, &spec, labelled, &err) == HERD_OK);
+    spec.unlabelled = 1;
+    spec.y = NULL;
+    spec.task = -1;  /* not used without labels */
+    CHECK(herd_dataset_write(path, &spec, hex, &err) == HERD_OK);
+    CHECK(strcmp(hex, labelled) != 0);
+    herd_sha256 *h = herd_sha256_begin();
+    herd_sha256_update(h, X, sizeof X);
+    herd_sha256_update(h, split, sizeof split);
+    herd_sha256_end(h, want);
+    CHECK(strcmp(hex, want) == 0);
+    herd_dataset *ds = NULL;
+    CHECK(herd_dataset_open(path, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        const herd_dataset_info *in = herd_dataset_get_info(ds);
+        CHECK(!in->labelled && in->task == -1 && in->n_classes == 0 && in->rows == N);
+        CHECK(in->has_split && in->split_counts[HERD_SPLIT_VAL] == 10);
+        CHECK(strcmp(in->content_sha256, hex) == 0);
+        CHECK(herd_dataset_compute_sha256(ds, again, &err) == HERD_OK && strcmp(again, hex) == 0);
+        float Xr[N * 3];
+        CHECK(herd_dataset_read_rows(ds, 0, N, Xr, NULL, &err) == HERD_OK &&
+              memcmp(Xr, X, sizeof X) == 0);
+        herd_dataset_close(ds);
+    }
+    X[40] += 1.0f;
+    CHECK(herd_dataset_write(path, &spec, again, &err) == HERD_OK && strcmp(again, hex) != 0);
+    free(path);
 }
 
 static void test_check_labels(void)
@@ -331,16 +418,65 @@ static void test_synth(void)
     free(a), free(b), free(c);
 }
 
+/* A file's columns against the names a model was trained on. */
+static void test_check_feature_names(void)
+{
+    enum { N = 10 };
+    float X[N * 3], y[N];
+    uint8_t split[N];
+    herd_dataset_spec spec;
+    small_spec(&spec, X, y, split, N);
+    char *named = path_in("named.h5"), *plain = path_in("unnamed.h5");
+    herd_error err = { 0 };
+    CHECK(herd_dataset_write(named, &spec, NULL, &err) == HERD_OK);
+    spec.feature_names = NULL;
+    CHECK(herd_dataset_write(plain, &spec, NULL, &err) == HERD_OK);
+    char *same[] = { "alpha", "beta", "gamma", NULL };
+    char *reordered[] = { "alpha", "gamma", "beta", NULL };
+    char *other[] = { "alpha", "beta", "delta", NULL };
+    herd_dataset *ds = NULL;
+    CHECK(herd_dataset_open(named, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        char **stored = NULL;
+        CHECK(herd_dataset_stored_feature_names(ds, &stored, &err) == HERD_OK);
+        CHECK(stored != NULL && strcmp(stored[2], "gamma") == 0 && stored[3] == NULL);
+        herd_names_free(stored);
+        CHECK(herd_dataset_check_feature_names(ds, same, "the model", &err) == HERD_OK);
+        CHECK(herd_dataset_check_feature_names(ds, NULL, "the model", &err) == HERD_OK);
+        CHECK(herd_dataset_check_feature_names(ds, reordered, "the model", &err) == HERD_ERR_DATA);
+        CHECK(strstr(err.msg, "column 1 is 'beta' where the model has 'gamma'") != NULL &&
+              strstr(err.msg, "another order") != NULL);
+        herd_error_clear(&err);
+        CHECK(herd_dataset_check_feature_names(ds, other, "the model", &err) == HERD_ERR_DATA);
+        CHECK(strstr(err.msg, "column 2 is 'gamma'") != NULL && strstr(err.msg, "another order") == NULL);
+        herd_error_clear(&err);
+        herd_dataset_close(ds);
+    }
+    CHECK(herd_dataset_open(plain, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        char **stored = same;
+        CHECK(herd_dataset_stored_feature_names(ds, &stored, &err) == HERD_OK && stored == NULL);
+        /* nothing to compare: taken as it is (with a warning) */
+        CHECK(herd_dataset_check_feature_names(ds, reordered, "the model", &err) == HERD_OK);
+        herd_dataset_close(ds);
+    }
+    free(named);
+    free(plain);
+}
+
 int main(void)
 {
     dir = herd_test_tmpdir("data");
     test_round_trip();
     test_defaults_and_hash_change();
     test_open_errors();
+    test_open_without_labels();
+    test_write_without_labels();
     test_check_labels();
     test_shards();
     test_val_carve();
     test_synth();
+    test_check_feature_names();
     free(dir);
     return herd_test_finish("test_data");
 }

@@ -160,6 +160,74 @@ static void test_csv_ok(void)
     free(csv), free(out), free(multi), free(reg);
 }
 
+/* Without a target every column is a feature and the file has no /y; a
+ * task then has no column to describe. */
+static void test_csv_without_target(void)
+{
+    char *csv = write_text("features.csv", "a,label,c\n1.5,1,2\n,0,-3e2\n");
+    char *out = path_in("features.h5");
+    herd_error err = { 0 };
+    herd_dataset *ds = NULL;
+    CHECK(herd_import_csv(csv, NULL, -1, out, &err) == HERD_OK);
+    CHECK(herd_dataset_open(out, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        const herd_dataset_info *in = herd_dataset_get_info(ds);
+        CHECK(!in->labelled && in->rows == 2 && in->cols == 3 && in->task == -1);
+        float X[6];
+        CHECK(herd_dataset_read_rows(ds, 0, 2, X, NULL, &err) == HERD_OK);
+        CHECK(X[0] == 1.5f && X[1] == 1.0f && X[2] == 2.0f && isnan(X[3]) && X[5] == -300.0f);
+        char **names = NULL;
+        CHECK(herd_dataset_feature_names(ds, &names, &err) == HERD_OK);
+        CHECK(names != NULL && strcmp(names[1], "label") == 0 && strcmp(names[2], "c") == 0);
+        for (int i = 0; names != NULL && i < 3; i++)
+            free(names[i]);
+        free(names);
+        herd_dataset_close(ds);
+    }
+    CHECK(herd_import_csv(csv, NULL, HERD_TASK_BINARY, out, &err) == HERD_ERR_USAGE);
+    CHECK(strstr(err.msg, "needs a target") != NULL);
+    free(csv), free(out);
+}
+
+/* A target of words: class ids in sorted order of the names, which the file
+ * keeps (and hashes); numbers among the words are refused. */
+static void test_csv_class_names(void)
+{
+    char *csv = write_text("words.csv", "a,kind\n1,dog\n2,\"bird, small\"\n3,cat\n4,dog\n");
+    char *mixed = write_text("mixed.csv", "a,kind\n1,dog\n2,7\n");
+    char *out = path_in("words.h5");
+    herd_error err = { 0 };
+    herd_dataset *ds = NULL;
+    CHECK(herd_import_csv(csv, "kind", -1, out, &err) == HERD_OK);
+    CHECK(herd_dataset_open(out, &ds, &err) == HERD_OK);
+    if (ds != NULL) {
+        const herd_dataset_info *in = herd_dataset_get_info(ds);
+        CHECK(in->task == HERD_TASK_MULTICLASS && in->n_classes == 3);
+        float y[4];
+        CHECK(herd_dataset_read_rows(ds, 0, 4, NULL, y, &err) == HERD_OK);
+        CHECK(y[0] == 2.0f && y[1] == 0.0f && y[2] == 1.0f && y[3] == 2.0f);
+        char **names = NULL;
+        CHECK(herd_dataset_class_names(ds, &names, &err) == HERD_OK);
+        CHECK(names != NULL && strcmp(names[0], "bird, small") == 0 &&
+              strcmp(names[1], "cat") == 0 && strcmp(names[2], "dog") == 0 && names[3] == NULL);
+        char *same[] = { "bird, small", "cat", "dog", NULL }, *other[] = { "ant", "cat", "dog", NULL };
+        CHECK(herd_dataset_check_class_names(ds, same, "the model", &err) == HERD_OK);
+        CHECK(herd_dataset_check_class_names(ds, other, "the model", &err) == HERD_ERR_DATA);
+        CHECK(strstr(err.msg, "class 0 is 'bird, small' where the model has 'ant'") != NULL);
+        herd_error_clear(&err);
+        CHECK(herd_dataset_check_class_names(ds, NULL, "the model", &err) == HERD_ERR_DATA);
+        herd_error_clear(&err);
+        char stored[65], again[65];
+        memcpy(stored, in->content_sha256, sizeof stored);
+        CHECK(herd_dataset_compute_sha256(ds, again, &err) == HERD_OK && strcmp(again, stored) == 0);
+        herd_names_free(names);
+        herd_dataset_close(ds);
+    }
+    CHECK(herd_import_csv(mixed, "kind", -1, out, &err) == HERD_ERR_DATA);
+    CHECK(strstr(err.msg, ":3: column 'kind': '7' is a number") != NULL);
+    free(csv), free(mixed), free(out);
+}
+
 /* A quoted cell may run over lines (CRLF too); rows after it keep their line
  * numbers in errors. */
 static void test_csv_quoted_line_breaks(void)
@@ -230,8 +298,8 @@ static void test_csv_errors(void)
                     "trailing.csv:1: column 3: no name in the header (a comma at the end"));
     CHECK(csv_fails("afterquote.csv", "a,y\n\"1\" kg,0\n", "y", HERD_ERR_DATA,
                     "afterquote.csv:2: column 'a': not a number: '1 kg'"));
-    CHECK(csv_fails("words.csv", "a,y\n1,yes\n", "y", HERD_ERR_DATA,
-                    "words.csv:2: column 'y': not a number: 'yes' (targets are numbers"));
+    CHECK(csv_fails("oneword.csv", "a,y\n1,yes\n", "y", HERD_ERR_DATA,
+                    "oneword.csv: column 'y': every label is 'yes'; a classifier needs two"));
     herd_error err = { 0 };
     CHECK(herd_import_csv("no/such.csv", "y", -1, "x.h5", &err) == HERD_ERR_IO);
 }
@@ -241,6 +309,8 @@ int main(void)
     dir = herd_test_tmpdir("data-import");
     test_idx();
     test_csv_ok();
+    test_csv_without_target();
+    test_csv_class_names();
     test_csv_quoted_line_breaks();
     test_csv_errors();
     free(dir);

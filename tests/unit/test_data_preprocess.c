@@ -82,7 +82,7 @@ static void test_standardize(herd_comm *comm)
         CHECK_NEAR(pp->scale[j], std > 0 ? 1.0 / std : 1.0, 1e-6);
     }
     CHECK(pp->scale[1] == 1.0f); /* constant column */
-    CHECK(herd_preprocess_apply(pp, X, ROWS, 0, &err) == HERD_OK);
+    CHECK(herd_preprocess_apply(pp, X, ROWS, NULL, &err) == HERD_OK);
     double mean, std, lo, hi;
     int n;
     direct_stats(X, 0, &mean, &std, &lo, &hi, &n);
@@ -117,7 +117,7 @@ static void test_impute(herd_comm *comm)
     CHECK(n == ROWS - 101);
     CHECK_NEAR(mean->fill[2], m, 1e-6);
     CHECK_NEAR(mean->mean[2], m, 1e-6);
-    CHECK(herd_preprocess_apply(med, X, ROWS, 0, &err) == HERD_OK);
+    CHECK(herd_preprocess_apply(med, X, ROWS, NULL, &err) == HERD_OK);
     CHECK(X[2] == med->fill[2]); /* row 0, col 2 was NaN */
     herd_preprocess_free(mean);
     herd_preprocess_free(med);
@@ -140,9 +140,15 @@ static void test_missing_is_error(herd_comm *comm)
     CHECK(herd_preprocess_fit(pp, comm, X, ROWS, &err) == HERD_OK);  /* the NaN is left out */
     CHECK(isfinite(pp->mean[2]) && isfinite(pp->scale[2]));
     X[17 * COLS + 2] = INFINITY;
-    CHECK(herd_preprocess_apply(pp, X, ROWS, 1000, &err) == HERD_ERR_DATA);
-    CHECK(strstr(err.msg, "column 2, row 1017 of the file") != NULL);
+    int64_t file_rows[ROWS];  /* rows far apart in the file, as a shard's are */
+    for (int i = 0; i < ROWS; i++)
+        file_rows[i] = 1000 + 3 * i;
+    CHECK(herd_preprocess_apply(pp, X, ROWS, file_rows, &err) == HERD_ERR_DATA);
+    CHECK(strstr(err.msg, "column 2, row 1051 of the file") != NULL);
     CHECK(strstr(err.msg, "train with data.impute") != NULL);
+    herd_error unplaced = { 0 };
+    CHECK(herd_preprocess_apply(pp, X, ROWS, NULL, &unplaced) == HERD_ERR_DATA);
+    CHECK(strstr(unplaced.msg, "column 2, row 17 of this rank's rows") != NULL);
     herd_preprocess_free(pp);
     free(X);
 }

@@ -340,7 +340,7 @@ static void train_both(herd_comm *comm, int type, int task, float wd, int standa
     herd_error err = { 0 };
     herd_preprocess *pp = herd_preprocess_create(C, standardize, HERD_IMPUTE_NONE);
     CHECK(herd_preprocess_fit(pp, comm, rows.X, N, &err) == HERD_OK);
-    CHECK(herd_preprocess_apply(pp, rows.X, N, 0, &err) == HERD_OK);
+    CHECK(herd_preprocess_apply(pp, rows.X, N, NULL, &err) == HERD_OK);
     problem shape = { .n_in = C, .task = task };
     herd_model *a = make_model(type, &shape, LOCAL), *b = make_model(type, &shape, LOCAL);
     herd_optim_params op = { .name = HERD_OPT_SGD, .momentum = 0.9f, .weight_decay = wd };

@@ -7,7 +7,8 @@
  * several epochs and back to where it was after the stream is freed, also
  * when it is freed with a piece pending or before any step; a one-block
  * stream starts none. A non-finite value in a later block, read by the
- * prefetch thread, is reported by the settle of the step that read it.
+ * prefetch thread, is reported (naming its row of the file) by the settle of
+ * the step that read it.
  */
 #include "tests/testing.h"
 
@@ -180,6 +181,7 @@ static void test_read_error(void)
     herd_batcher_next(&bt, 1, &batch);
     CHECK(herd_batcher_settle(&bt, &err) == HERD_ERR_DATA);
     CHECK(strstr(err.msg, "not finite") != NULL && strchr(err.msg, '\n') == NULL);
+    CHECK(strstr(err.msg, "column 2, row 84 of the file") != NULL);  /* BLOCK + 20 */
     herd_error again = { 0 };
     CHECK(herd_batcher_settle(&bt, &again) == HERD_ERR_DATA);  /* it stays reported */
     herd_batcher_free(&bt);
