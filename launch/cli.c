@@ -55,3 +55,11 @@ int herd_cli_share_config(herd_comm *comm, herd_config **cfg, herd_error *err)
     free(canonical);
     return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
 }
+
+int herd_cli_load_config(herd_comm *comm, const char *path, const char *const *overrides,
+                         int n_overrides, herd_config **cfg, herd_error *err)
+{
+    if (herd_comm_rank(comm) == 0)
+        herd_config_load(path, overrides, n_overrides, cfg, err);
+    return herd_cli_share_config(comm, cfg, err);
+}

@@ -17,6 +17,11 @@ char *herd_cli_command_line(int argc, char **argv);
  * COLLECTIVE. */
 int herd_cli_share_config(herd_comm *comm, herd_config **cfg, herd_error *err);
 
+/* Rank 0 loads the config at path with the key=value overrides applied;
+ * then every rank holds it (herd_cli_share_config). COLLECTIVE. */
+int herd_cli_load_config(herd_comm *comm, const char *path, const char *const *overrides,
+                         int n_overrides, herd_config **cfg, herd_error *err);
+
 /* The end of an MPI command: rank 0 prints err when rc is not HERD_OK (a
  * preemption, HERD_EXIT_PREEMPTED, as a note: exit code 5 says it is not a
  * failure), then MPI is finalized. Returns rc. COLLECTIVE. */

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "eval/evaluate.h"
@@ -95,13 +96,6 @@ static int parse_args(int argc, char **argv, curve_args *a, herd_error *err)
     return rc;
 }
 
-static int load_config(herd_comm *comm, const curve_args *a, herd_config **cfg, herd_error *err)
-{
-    if (herd_comm_rank(comm) == 0)
-        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
-    return herd_cli_share_config(comm, cfg, err);
-}
-
 static void print_table(const cJSON *result)
 {
     const cJSON *lc = cJSON_GetObjectItem(result, "learning_curve");
@@ -119,19 +113,8 @@ static void print_table(const cJSON *result)
 
 static int write_json(const cJSON *result, const char *path, herd_error *err)
 {
-    char tmp[HERD_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     char *text = cJSON_Print(result);
-    FILE *f = fopen(tmp, "w");
-    int rc = HERD_OK;
-    if (f == NULL)
-        rc = herd_error_set(err, HERD_ERR_IO, "eval learning-curve: cannot create %s: %s", path,
-                            strerror(errno));
-    else if ((fputs(text, f) < 0) | (fputc('\n', f) == EOF) | (fflush(f) != 0) | (fsync(fileno(f)) != 0) |
-             (fclose(f) != 0) || rename(tmp, path) != 0) {
-        unlink(tmp);
-        rc = herd_error_set(err, HERD_ERR_IO, "eval learning-curve: writing %s failed", path);
-    }
+    int rc = herd_write_text_file(path, text, "eval learning-curve", err);
     free(text);
     return rc;
 }
@@ -164,7 +147,7 @@ int herd_cmd_eval_learning_curve(int argc, char **argv)
     }
     int rc = parse_args(argc, argv, &a, &err);
     if (rc == HERD_OK)
-        rc = load_config(comm, &a, &cfg, &err);
+        rc = herd_cli_load_config(comm, a.config, a.overrides, a.n_overrides, &cfg, &err);
     if (rc == HERD_OK)
         rc = herd_learning_curve(comm, cfg, a.fractions, a.n, a.metric, &result, &err);
     if (rc == HERD_OK)

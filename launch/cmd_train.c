@@ -71,13 +71,6 @@ static int parse_args(int argc, char **argv, train_args *a, herd_error *err)
 }
 
 /* Rank 0 loads; everyone ends up with the same config or the same error. */
-static int load_config(herd_comm *comm, const train_args *a, herd_config **cfg, herd_error *err)
-{
-    if (herd_comm_rank(comm) == 0)
-        herd_config_load(a->config, a->overrides, a->n_overrides, cfg, err);
-    return herd_cli_share_config(comm, cfg, err);
-}
-
 int herd_cmd_train(int argc, char **argv)
 {
     if (herd_cli_wants_help(argc, argv, usage))
@@ -93,7 +86,7 @@ int herd_cmd_train(int argc, char **argv)
     int rc = parse_args(argc, argv, &a, &err);
     a.opt.command = herd_cli_command_line(argc, argv);
     if (rc == HERD_OK)
-        rc = load_config(comm, &a, &cfg, &err);
+        rc = herd_cli_load_config(comm, a.config, a.overrides, a.n_overrides, &cfg, &err);
     if (rc == HERD_OK)  /* the eval: section, checked before training rather than after it */
         rc = herd_eval_check_config(comm, cfg, &err);
     if (rc == HERD_OK)

@@ -13,6 +13,7 @@ int herd_cmd_train(int argc, char **argv);
 int herd_cmd_predict(int argc, char **argv);
 int herd_cmd_eval(int argc, char **argv);
 int herd_cmd_eval_learning_curve(int argc, char **argv);  /* cmd_eval_curve.c */
+int herd_cmd_sweep(int argc, char **argv);
 int herd_cmd_data(int argc, char **argv);
 int herd_cmd_runs(int argc, char **argv);
 /* `herd runs show` text: CPU, per-rank bindings and the latest samples. */

@@ -3,6 +3,7 @@
  *   herd train    train a model (data-parallel under mpirun/srun)   cmd_train.c
  *   herd predict  predictions of a checkpoint for a dataset         cmd_predict.c
  *   herd eval     evaluate a checkpoint on a dataset, over MPI ranks cmd_eval.c
+ *   herd sweep    hyperparameter search: one training run per trial   cmd_sweep.c
  *   herd data     import, generate, inspect and hash datasets       cmd_data.c
  *   herd runs     list and show runs in the experiment log          cmd_runs.c
  *   herd topo     this host and the placement of N ranks on it      cmd_topo.c
@@ -24,6 +25,7 @@ static const command commands[] = {
     { "train", herd_cmd_train, "train a model from a config, data-parallel over MPI ranks" },
     { "predict", herd_cmd_predict, "write a checkpoint's predictions for a dataset (CSV or HDF5)" },
     { "eval", herd_cmd_eval, "evaluate a checkpoint: metrics, baselines, calibration, conformal, ..." },
+    { "sweep", herd_cmd_sweep, "search hyperparameters: one training run per trial (random or grid)" },
     { "data", herd_cmd_data, "import (IDX, CSV), generate, inspect, hash and verify datasets" },
     { "runs", herd_cmd_runs, "list and show runs recorded in the experiment log" },
     { "topo", herd_cmd_topo, "show this host (hwloc) and the rank/thread placement for N ranks" },

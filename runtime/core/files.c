@@ -1,11 +1,13 @@
-/* files.c - folders on the local file system. */
+/* files.c - folders and whole files on the local file system. */
 #include "core/files.h"
 #include "core/mem.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int herd_make_dirs(const char *path, herd_error *err)
 {
@@ -32,5 +34,28 @@ int herd_make_dirs(const char *path, herd_error *err)
     }
 done:
     free(p);
+    return rc;
+}
+
+int herd_write_text_file(const char *path, const char *text, const char *what, herd_error *err)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = herd_malloc(n);
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = HERD_OK;
+    if (f == NULL) {
+        rc = herd_error_set(err, HERD_ERR_IO, "%s: cannot create %s: %s", what, path,
+                            strerror(errno));
+    } else {
+        int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+        bad |= fclose(f) != 0;
+        if (bad || rename(tmp, path) != 0) {
+            unlink(tmp);
+            rc = herd_error_set(err, HERD_ERR_IO, "%s: writing %s failed (disk full?)", what, path);
+        }
+    }
+    free(tmp);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* files.h - folders on the local file system. */
+/* files.h - folders and whole files on the local file system. */
 #ifndef HERD_FILES_H
 #define HERD_FILES_H
 
@@ -8,5 +8,12 @@
  * HERD_ERR_IO "<the folder that could not be made>: cannot create folder:
  * <reason>" (a path through a regular file: Not a directory). */
 int herd_make_dirs(const char *path, herd_error *err);
+
+/* Write text and a final newline to path atomically: "<path>.tmp" is
+ * written, fsynced and renamed over path, so a reader sees the old file or
+ * the new one, never part of it. On failure the .tmp is removed and path is
+ * untouched. Errors: HERD_ERR_IO "<what>: cannot create <path>: <reason>"
+ * or "<what>: writing <path> failed (disk full?)". */
+int herd_write_text_file(const char *path, const char *text, const char *what, herd_error *err);
 
 #endif

@@ -17,7 +17,8 @@ enum {
     HERD_STREAM_VAL_SPLIT = 3,/* carving data.val_fraction */
     HERD_STREAM_SYNTH = 4,    /* synthetic datasets */
     HERD_STREAM_SAMPLE = 5,   /* sampled rows for logs and evaluation */
-    HERD_STREAM_TRAIN_FRACTION = 6 /* data.train_fraction: the training rows kept */
+    HERD_STREAM_TRAIN_FRACTION = 6, /* data.train_fraction: the training rows kept */
+    HERD_STREAM_TUNE = 7      /* herd sweep: the values of random trials */
 };
 
 uint64_t herd_rng_u64(uint64_t seed, uint64_t stream, uint64_t counter);

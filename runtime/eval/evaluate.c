@@ -10,6 +10,7 @@
  */
 #include "eval/evaluate.h"
 #include "eval/checks.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
@@ -244,22 +245,8 @@ static void add_header(herd_eval_ctx *ctx, cJSON *out)
 
 static int write_json(const cJSON *result, const char *path, herd_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     char *text = cJSON_Print(result);
-    FILE *f = fopen(tmp, "w");
-    int rc = HERD_OK;
-    if (f == NULL)
-        rc = herd_error_set(err, HERD_ERR_IO, "eval: cannot create %s: %s", path, strerror(errno));
-    else {
-        int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
-        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, path) != 0)
-            rc = herd_error_set(err, HERD_ERR_IO, "eval: writing %s failed (disk full?)", path);
-    }
-    if (rc != HERD_OK && f != NULL)
-        unlink(tmp);
+    int rc = herd_write_text_file(path, text, "eval", err);
     free(text);
     return rc;
 }

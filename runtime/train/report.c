@@ -4,6 +4,7 @@
  * summary JSON.
  */
 #include "train/trainer.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timer.h"
@@ -233,12 +234,10 @@ static pthread_mutex_t summary_lock = PTHREAD_MUTEX_INITIALIZER;
 static int save_summary(const char *path, const cJSON *root)
 {
     char *text = cJSON_Print(root);
-    FILE *f = fopen(path, "w");
-    int bad = f == NULL || fprintf(f, "%s\n", text) < 0;
-    if (f != NULL && fclose(f) != 0)
-        bad = 1;
+    herd_error why = { 0 };
+    int bad = herd_write_text_file(path, text, "summary", &why) != HERD_OK;
     if (bad)
-        herd_warn("cannot write summary %s", path);
+        herd_warn("cannot write summary: %s", why.msg);
     free(text);
     return bad;
 }

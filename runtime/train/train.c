@@ -461,6 +461,14 @@ static void announce_finish(const herd_trainer *t)
                   id[0] != '\0' ? "run " : "training", id, t->checkpoint);
 }
 
+/* A trial of herd sweep carries the sweep's name as its run's tag "sweep". COLLECTIVE. */
+static int tag_sweep(herd_trainer *t, herd_error *err)
+{
+    if (t->log != NULL)
+        herd_runlog_set_tag(t->log, "sweep", t->opt->sweep, err);
+    return herd_comm_agree(t->comm, err) == HERD_OK ? HERD_OK : err->code;
+}
+
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,
                herd_error *err)
 {
@@ -473,6 +481,8 @@ int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options
     int training = rc == HERD_OK && !t.nothing_to_train;  /* else: the log stays untouched */
     if (training)
         rc = herd_trainer_watch(&t, err);
+    if (training && rc == HERD_OK && opt->sweep != NULL)
+        rc = tag_sweep(&t, err);
     if (training && rc == HERD_OK)
         rc = train_loop(&t, err);
     /* the config's eval: section, on data.test (runtime/eval/evaluate.h) */

@@ -27,6 +27,7 @@ typedef struct herd_train_options {
     const char *parent_id;     /* NULL, or the run this one derives from (runs reproduce) */
     int skip_eval;             /* 1: do not run the config's eval: section at the end
                                 * (the learning curve trains without data.test) */
+    const char *sweep;         /* NULL, or the herd sweep this run is a trial of (tag "sweep") */
 } herd_train_options;
 
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,

@@ -13,7 +13,7 @@ expect_exit 2 "herd help of an unknown command" "$HERD" help nope
 check "unknown command: one error line" \
   grep -qx "herd: error: help: unknown command 'nope' (see herd help)" last.err
 
-for cmd in train predict eval data runs topo "eval learning-curve"; do
+for cmd in train predict eval data runs topo sweep "eval learning-curve"; do
   # shellcheck disable=SC2086 # "eval learning-curve" is two words
   expect_exit 0 "herd help $cmd" "$HERD" help $cmd
   # shellcheck disable=SC2086
@@ -23,7 +23,7 @@ done
 
 # usage lines: from "usage:" to the first blank line; options: indented lines
 # that start with an option
-for cmd in train predict eval topo "eval learning-curve"; do
+for cmd in train predict eval topo sweep "eval learning-curve"; do
   # shellcheck disable=SC2086
   "$HERD" $cmd --help > help.txt
   sed '/^$/q' help.txt > usage.txt
