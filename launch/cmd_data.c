@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "data/dataset.h"
 #include "data/import.h"
+#include "core/files.h"
 #include "core/status.h"
 
 #include <cjson/cJSON.h>
@@ -205,11 +206,8 @@ static int finish(int rc, herd_error *err, const char *verb, const char *out)
  * spelling): writing the dataset would replace it. */
 static int check_output_is_not_an_input(const data_args *a)
 {
-    struct stat out, in;
-    if (stat(a->out, &out) != 0)
-        return HERD_OK;
     for (int i = 0; i < a->npos; i++)
-        if (stat(a->pos[i], &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+        if (herd_file_is_input(a->out, a->pos[i]))
             return usage_error(a->sub, "-o %s is an input file (it would be overwritten)", a->out);
     return HERD_OK;
 }

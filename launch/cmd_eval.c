@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "comm/comm.h"
 #include "config/config.h"
+#include "core/files.h"
 #include "core/mem.h"
 #include "eval/evaluate.h"
 
@@ -125,6 +126,13 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
         rc = herd_error_set(err, HERD_ERR_USAGE, "eval: unexpected argument '%s'", extra);
     if (rc == HERD_OK && (a->req.checkpoint == NULL || a->req.data == NULL))
         rc = herd_error_set(err, HERD_ERR_USAGE, "eval: need CHECKPOINT and --data FILE.h5 (see herd eval --help)");
+    const char *outs[2] = { a->req.json_out, a->req.html_out };
+    const char *ins[3] = { a->req.checkpoint, a->req.data, a->config };
+    for (int o = 0; o < 2 && rc == HERD_OK; o++)
+        for (int k = 0; k < 3 && rc == HERD_OK; k++)
+            if (herd_file_is_input(outs[o], ins[k]))
+                rc = herd_error_set(err, HERD_ERR_USAGE, "eval: %s %s is an input file (it would "
+                                    "be overwritten)", o == 0 ? "--json" : "--html", outs[o]);
     return rc;
 }
 

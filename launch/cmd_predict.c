@@ -10,6 +10,7 @@
  */
 #include "commands.h"
 #include "cli.h"
+#include "core/files.h"
 #include "core/mem.h"
 #include "data/dataset.h"
 #include "data/h5util.h"
@@ -195,12 +196,31 @@ static void write_text_cell(FILE *f, const char *text)
     fputc('"', f);
 }
 
-/* Class k by its name when the training data named its classes, else its id. */
-static void write_class(const predict_job *job, FILE *f, int k)
+/* Class k by its name when the training data named its classes, else its
+ * id (into id[16]). */
+static const char *class_text(const predict_job *job, int k, char id[16])
 {
+    snprintf(id, 16, "%d", k);
+    return job->ck->class_names != NULL && k >= 0 ? job->ck->class_names[k] : id;
+}
+
+/* Row i's conformal set, its classes joined by |, as one cell: quoted as a
+ * whole when a name needs it. */
+static void write_set(const predict_job *job, FILE *f, int64_t i)
+{
+    size_t size = 1;
     char id[16];
-    snprintf(id, sizeof id, "%d", k);
-    write_text_cell(f, job->ck->class_names != NULL && k >= 0 ? job->ck->class_names[k] : id);
+    for (int k = 0; k < job->width; k++)
+        size += strlen(class_text(job, k, id)) + 1;
+    char *set = herd_calloc(size, 1);
+    for (int k = 0; k < job->width; k++)
+        if (job->sets[i * job->width + k]) {
+            if (set[0] != '\0')
+                strcat(set, "|");
+            strcat(set, class_text(job, k, id));
+        }
+    write_text_cell(f, set);
+    free(set);
 }
 
 static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
@@ -209,13 +229,7 @@ static void write_csv_extras(const predict_job *job, FILE *f, int64_t i)
         fprintf(f, ",%.9g,%.9g", (double)job->lower[i], (double)job->upper[i]);
     if (job->sets != NULL) {
         fputc(',', f);
-        for (int k = 0, first = 1; k < job->width; k++)
-            if (job->sets[i * job->width + k]) {
-                if (!first)
-                    fputc('|', f);
-                write_class(job, f, k);
-                first = 0;
-            }
+        write_set(job, f, i);
     }
 }
 
@@ -231,9 +245,10 @@ static int write_csv(const predict_job *job, const char *tmp, const char *out, h
         fprintf(f, ",p_%d", k);
     fputs(job->lower != NULL ? ",lower,upper" : job->sets != NULL ? ",set" : "", f);
     fputc('\n', f);
+    char id[16];
     for (int64_t i = 0; i < job->rows; i++) {
         if (job->width)
-            write_class(job, f, (int)job->prediction[i]);
+            write_text_cell(f, class_text(job, (int)job->prediction[i], id));
         else
             fprintf(f, "%.9g", (double)job->prediction[i]);
         for (int k = 0; k < job->width; k++)
@@ -341,6 +356,9 @@ static int parse_args(int argc, char **argv, const char **ckpt, const char **dat
         return herd_error_set(err, HERD_ERR_USAGE, "predict: need CHECKPOINT, --data FILE.h5 and -o OUT");
     if (!ends_with(*out, ".csv") && !ends_with(*out, ".h5"))
         return herd_error_set(err, HERD_ERR_USAGE, "predict: output must end in .csv or .h5: '%s'", *out);
+    if (herd_file_is_input(*out, *data) || herd_file_is_input(*out, *ckpt))
+        return herd_error_set(err, HERD_ERR_USAGE, "predict: -o %s is an input file (it would be "
+                              "overwritten)", *out);
     return HERD_OK;
 }
 

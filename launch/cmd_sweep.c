@@ -42,6 +42,7 @@ static const char *usage =
     "                       loguniform:LO:HI  a number in [LO, HI), even over decades (LO > 0)\n"
     "                       int:LO:HI         an integer in [LO, HI]\n"
     "  --trials N         random: the number of trials (default 10); grid: at most N\n"
+    "                     (a sweep runs at most 100000 trials)\n"
     "  --method M         random (default): values drawn from --seed, the same on any\n"
     "                     number of ranks; grid: every combination of choice params,\n"
     "                     the first param slowest\n"
@@ -152,6 +153,9 @@ static int parse_args(int argc, char **argv, sweep_args *a, herd_error *err)
         rc = herd_error_set(err, HERD_ERR_USAGE, "sweep: no config file given (see herd sweep --help)");
     if (rc == HERD_OK && a->max && a->min)
         rc = herd_error_set(err, HERD_ERR_USAGE, "sweep: --max and --min exclude each other");
+    if (rc == HERD_OK && herd_file_is_input(a->json, a->config))
+        rc = herd_error_set(err, HERD_ERR_USAGE, "sweep: --json %s is the config file (it would "
+                            "be overwritten)", a->json);
     a->sweep.goal = a->max ? 1 : a->min ? 0 : -1;
     a->sweep.params = a->params;
     return rc;

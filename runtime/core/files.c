@@ -59,3 +59,10 @@ int herd_write_text_file(const char *path, const char *text, const char *what, h
     free(tmp);
     return rc;
 }
+
+int herd_file_is_input(const char *out, const char *input)
+{
+    struct stat o, i;
+    return out != NULL && input != NULL && stat(out, &o) == 0 && stat(input, &i) == 0 &&
+           o.st_dev == i.st_dev && o.st_ino == i.st_ino;
+}

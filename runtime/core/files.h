@@ -16,4 +16,9 @@ int herd_make_dirs(const char *path, herd_error *err);
  * or "<what>: writing <path> failed (disk full?)". */
 int herd_write_text_file(const char *path, const char *text, const char *what, herd_error *err);
 
+/* 1 when out names an existing file that is also input (under any spelling:
+ * the same device and inode), so writing out would replace the input; else 0.
+ * NULL names nothing. */
+int herd_file_is_input(const char *out, const char *input);
+
 #endif

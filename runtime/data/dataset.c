@@ -369,20 +369,45 @@ void herd_names_free(char **names)
     free(names);
 }
 
+/* The id of the first of names[0..k) that repeats an earlier one (that
+ * one's id into *earlier), or -1. */
+static int repeated_name(char *const *names, int k, int *earlier)
+{
+    for (int i = 1; i < k; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0) {
+                *earlier = j;
+                return i;
+            }
+    return -1;
+}
+
 int herd_dataset_class_names(herd_dataset *ds, char ***out, herd_error *err)
 {
     int k = ds->info.n_classes;
     *out = NULL;
     if (H5Lexists(ds->file, "class_names", H5P_DEFAULT) <= 0)
         return HERD_OK;
+    if (k == 0)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: has /class_names, but %s", ds->path,
+                              ds->info.labelled ? "its labels are values (task regression)"
+                                                : "no labels (/y)");
     char **names = herd_calloc((size_t)k + 1, sizeof *names);
-    int rc = k > 0 ? herd_h5_read_strings(ds->file, "class_names", names, k) : -2;
+    int rc = herd_h5_read_strings(ds->file, "class_names", names, k);
     if (rc < 0) {
         free(names);
         if (rc == -2)
             return herd_error_set(err, HERD_ERR_DATA, "%s: /class_names must hold %d strings "
                                   "(one per class)", ds->path, k);
         return herd_error_set(err, HERD_ERR_IO, "%s: cannot read /class_names", ds->path);
+    }
+    int earlier = 0, twice = repeated_name(names, k, &earlier);
+    if (twice >= 0) {
+        rc = herd_error_set(err, HERD_ERR_DATA, "%s: /class_names names classes %d and %d both "
+                            "'%s'; each class needs a name of its own", ds->path, earlier,
+                            twice, names[twice]);
+        herd_names_free(names);
+        return rc;
     }
     *out = names;
     return HERD_OK;

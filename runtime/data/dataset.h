@@ -101,7 +101,9 @@ int herd_dataset_check_feature_names(herd_dataset *ds, char *const *expected, co
                                      herd_error *err);
 
 /* The names of the class ids 0..n_classes-1 the file stores in
- * /class_names (NULL-ended), or *names NULL when it has none (ids only). */
+ * /class_names (NULL-ended), or *names NULL when it has none (ids only).
+ * HERD_ERR_DATA when they are not one distinct name per class, or the file
+ * has no classes (regression, or no labels). */
 int herd_dataset_class_names(herd_dataset *ds, char ***names, herd_error *err);
 
 /* Check that ds's class ids mean the classes expected names (NULL-ended,

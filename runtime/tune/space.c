@@ -164,7 +164,8 @@ int64_t herd_tune_trial_count(const herd_tune_param *params, int n, int method, 
         return trials > 0 ? trials : 10;
     int64_t combinations = 1;
     for (int k = 0; k < n; k++)
-        combinations *= params[k].n_choices;
+        if (combinations <= HERD_TUNE_MAX_TRIALS)
+            combinations *= params[k].n_choices;
     return trials > 0 && trials < combinations ? trials : combinations;
 }
 

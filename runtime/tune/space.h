@@ -25,6 +25,7 @@ enum { HERD_SPACE_CHOICE = 0, HERD_SPACE_UNIFORM = 1, HERD_SPACE_LOGUNIFORM = 2,
 enum { HERD_SWEEP_RANDOM = 0, HERD_SWEEP_GRID = 1 };
 
 #define HERD_TUNE_VALUE_MAX 256
+#define HERD_TUNE_MAX_TRIALS 100000  /* each trial a training run: more is a mistake */
 
 typedef struct herd_tune_param {
     char key[HERD_NAME_MAX];   /* a config key, e.g. optim.lr */
@@ -50,7 +51,9 @@ int herd_tune_check(const herd_config *cfg, const herd_tune_param *params, int n
                     herd_error *err);
 
 /* The number of trials: for a grid the number of combinations, capped by
- * trials when trials > 0; for a random sweep trials (10 when <= 0). */
+ * trials when trials > 0; for a random sweep trials (10 when <= 0). A grid
+ * of more than HERD_TUNE_MAX_TRIALS combinations counts as some number above
+ * it (the product is not formed, so it cannot overflow). */
 int64_t herd_tune_trial_count(const herd_tune_param *params, int n, int method, int64_t trials);
 
 /* The value of param k (of n) in trial i (0-based) as config text, into

@@ -12,6 +12,7 @@
 #include "tune/sweep.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/stop.h"
 #include "core/timer.h"
 #include "eval/checks.h"
 #include "track/runlog.h"
@@ -83,6 +84,12 @@ static int check_sweep(herd_comm *comm, const herd_config *cfg, const herd_sweep
     char dir[TRIAL_DIR_MAX];
     struct stat st;
     int rc = herd_tune_check(cfg, s->params, s->n_params, s->method, err);
+    if (rc == HERD_OK && n > HERD_TUNE_MAX_TRIALS)
+        rc = herd_error_set(err, HERD_ERR_USAGE, "sweep: %s; a sweep runs at most %d trials",
+                            s->trials > HERD_TUNE_MAX_TRIALS ? "--trials is too large"
+                                                             : "the grid has too many combinations "
+                                                               "(take the first N with --trials N)",
+                            HERD_TUNE_MAX_TRIALS);
     for (int64_t i = 1; i <= n && rc == HERD_OK; i++) {
         herd_config *trial = NULL;
         herd_error why = { 0 };
@@ -113,15 +120,21 @@ static cJSON *read_summary(const char *path)
 }
 
 /* The value of the sweep's metric in a finished trial's metrics; the first
- * finished trial fixes the default metric. A metric the trial does not log
- * is a usage error naming those it logs. Rank 0. */
-static double trial_value(const cJSON *metrics, char metric[HERD_NAME_MAX], herd_error *err)
+ * finished trial fixes the default metric. A metric the first finished trial
+ * (first) does not log is a usage error naming those it logs; a later trial
+ * without it (one with no validation rows, say) has no value. Rank 0. */
+static double trial_value(const cJSON *metrics, int first, char metric[HERD_NAME_MAX],
+                          herd_error *err)
 {
     if (metric[0] == '\0')
         snprintf(metric, HERD_NAME_MAX, "%s", herd_sweep_default_metric(metrics));
     const cJSON *v = cJSON_GetObjectItem(metrics, metric);
     if (cJSON_IsNumber(v))
         return v->valuedouble;
+    if (!first) {
+        herd_warn("sweep: this trial does not log %s; it is not ranked", metric);
+        return NAN;
+    }
     char known[256] = "";
     for (const cJSON *m = metrics != NULL ? metrics->child : NULL; m != NULL; m = m->next)
         if (strncmp(m->string, "system/", 7) != 0 && strlen(known) + strlen(m->string) + 8 < sizeof known)
@@ -153,11 +166,20 @@ static void print_trial(const herd_sweep *s, int64_t n, const cJSON *trial, cons
                   status, cJSON_GetStringValue(cJSON_GetObjectItem(trial, "error")), seconds);
 }
 
+/* 1 when no trial in trials finished (the next one to finish is the first). */
+static int none_finished(const cJSON *trials)
+{
+    for (const cJSON *t = trials->child; t != NULL; t = t->next)
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t, "status")), HERD_RUN_FINISHED) == 0)
+            return 0;
+    return 1;
+}
+
 /* The trial's record from how training ended (rc, why) and rank 0's
- * reading of its summary; a usage error when a finished trial lacks the
- * metric. */
+ * reading of its summary; a usage error when the first finished trial
+ * (first) lacks the metric. */
 static cJSON *trial_record(int64_t i, cJSON *params, int rc, const herd_error *why, const char *summary,
-                           double seconds, char metric[HERD_NAME_MAX], herd_error *err)
+                           double seconds, int first, char metric[HERD_NAME_MAX], herd_error *err)
 {
     cJSON *s = read_summary(summary), *trial = cJSON_CreateObject();
     const char *run_id = cJSON_GetStringValue(cJSON_GetObjectItem(s, "run_id"));
@@ -170,7 +192,8 @@ static cJSON *trial_record(int64_t i, cJSON *params, int rc, const herd_error *w
     cJSON_AddStringToObject(trial, "status", rc == HERD_OK ? HERD_RUN_FINISHED
                                              : rc == HERD_EXIT_PREEMPTED ? HERD_RUN_PREEMPTED : HERD_RUN_FAILED);
     cJSON_AddItemToObject(trial, "params", params);
-    double value = rc == HERD_OK ? trial_value(cJSON_GetObjectItem(s, "metrics"), metric, err) : NAN;
+    double value = rc == HERD_OK ? trial_value(cJSON_GetObjectItem(s, "metrics"), first, metric, err)
+                                 : NAN;
     cJSON_AddItemToObject(trial, "value", isnan(value) ? cJSON_CreateNull() : cJSON_CreateNumber(value));
     cJSON_AddNumberToObject(trial, "seconds", seconds);
     if (checkpoint != NULL && checkpoint[0] != '\0')
@@ -185,7 +208,7 @@ static cJSON *trial_record(int64_t i, cJSON *params, int rc, const herd_error *w
 
 /* Train trial i (1-based) of n and add its record to trials (rank 0).
  * Returns how training ended (why: its error). A usage error in err when
- * the trial lacks the metric. COLLECTIVE. */
+ * the first finished trial lacks the metric. COLLECTIVE. */
 static int run_trial(herd_comm *comm, const herd_config *base, const herd_sweep *s, int64_t i,
                      int64_t n, char metric[HERD_NAME_MAX], cJSON *trials, herd_error *why,
                      herd_error *err)
@@ -205,7 +228,8 @@ static int run_trial(herd_comm *comm, const herd_config *base, const herd_sweep 
         cJSON_Delete(params);
         return rc;  /* a failed allreduce is in err, for the caller's agreement */
     }
-    cJSON *trial = trial_record(i, params, rc, why, summary, seconds, metric, err);
+    cJSON *trial = trial_record(i, params, rc, why, summary, seconds, none_finished(trials),
+                                metric, err);
     cJSON_AddItemToArray(trials, trial);
     print_trial(s, n, trial, metric);
     return rc;
@@ -244,6 +268,24 @@ static cJSON *sweep_result(const herd_sweep *s, const char *metric, cJSON *trial
     return out;
 }
 
+/* A sweep does not resume: what a stop leaves is the trials logged so far. */
+static const char *const no_resume = "the trials so far are in the experiment log (a sweep "
+                                     "does not resume: start a new one with another --name)";
+
+/* A stop signal that came after a trial's last step (during its final
+ * evaluation, say) ends the sweep before the next trial starts. COLLECTIVE. */
+static int stop_between_trials(herd_comm *comm, const herd_sweep *s, int64_t i, int64_t n,
+                               herd_error *err)
+{
+    double sig = (double)herd_stop_requested();
+    int rc = herd_comm_allreduce_max_f64(comm, &sig, 1, err);
+    if (rc == HERD_OK && sig > 0)
+        rc = herd_error_set(err, HERD_EXIT_PREEMPTED, "sweep %s: stopped by %s after trial "
+                            "%lld/%lld; %s", s->name, herd_stop_signal_name((int)sig),
+                            (long long)i, (long long)n, no_resume);
+    return rc;
+}
+
 int herd_sweep_run(herd_comm *comm, const herd_config *cfg, const herd_sweep *s, cJSON **out,
                    herd_error *err)
 {
@@ -261,9 +303,16 @@ int herd_sweep_run(herd_comm *comm, const herd_config *cfg, const herd_sweep *s,
         if (trained != HERD_OK && first.code == HERD_OK)
             first = why;
         /* a runtime or data error ends the trial, not the sweep */
-        if (rc == HERD_OK && trained != HERD_OK && trained != HERD_ERR_RUNTIME && trained != HERD_ERR_DATA)
+        if (rc == HERD_OK && trained == HERD_EXIT_PREEMPTED)
+            rc = herd_error_set(err, trained, "sweep %s: stopped in trial %lld/%lld (its run is "
+                                "PREEMPTED, its checkpoint kept); %s", s->name, (long long)i,
+                                (long long)n, no_resume);
+        else if (rc == HERD_OK && trained != HERD_OK && trained != HERD_ERR_RUNTIME &&
+                 trained != HERD_ERR_DATA)
             rc = herd_error_set(err, trained, "sweep %s: trial %lld/%lld: %s", s->name, (long long)i,
                                 (long long)n, why.msg);
+        if (rc == HERD_OK && i < n)
+            rc = stop_between_trials(comm, s, i, n, err);
     }
     *out = sweep_result(s, metric, trials);
     if (rc == HERD_OK && finished == 0 && first.code != HERD_OK)

@@ -50,6 +50,21 @@ check "conformal sets are names joined by |" \
   awk -F, 'NR > 1 && $4 !~ /^(no|yes|no\|yes)?$/ { bad++ } END { exit bad > 0 }' pred.csv
 check "most predictions are right" awk -F, 'NR == FNR { if (FNR > 1) truth[FNR] = $3; next }
     FNR > 1 && $1 == truth[FNR] { ok++ } END { exit !(ok > 500) }' words.csv pred.csv
+# names with a comma and a quote: each prediction and each set is one CSV cell
+sed '2,$s/no$/"no, ""thanks"""/' words.csv > commas.csv
+"$HERD" data import-csv commas.csv --target approved -o commas.h5 > /dev/null
+"$HERD" train cfg.yaml data.train=commas.h5 train.checkpoint_dir=ck-commas > /dev/null
+ck_commas=$(ls ck-commas/ckpt-*.h5 | tail -1)
+"$HERD" eval "$ck_commas" --data commas.h5 eval.conformal.alpha=0.01 --json /dev/null > /dev/null
+"$HERD" predict "$ck_commas" --data commas.h5 -o commas-pred.csv --conformal > /dev/null
+check "quoted names stay one cell, in predictions and in sets" "$py" -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), strict=True))[1:]
+names = {"no, \"thanks\"", "yes"}
+sets = {r[3] for r in rows}
+ok = all(len(r) == 4 and r[0] in names for r in rows)
+ok = ok and all(s == "" or set(s.split("|")) <= names for s in sets)
+sys.exit(0 if ok and "no, \"thanks\"|yes" in sets else 1)' commas-pred.csv
 "$HERD" predict "$ckpt" --data words.h5 -o pred.h5 > /dev/null
 check "HDF5 predictions keep ids and add /class_names" \
   sh -c "h5dump -d /class_names pred.h5 | grep -q '\"no\", \"yes\"'"

@@ -76,6 +76,14 @@ expect_exit 2 "--metric the trials do not log" "$HERD" sweep cfg.yaml train.epoc
 check "--metric not logged: one line listing what is" \
   grep -q "^herd: error: sweep: --metric val/nope: the trials do not log it; they log .*val/accuracy" "$TEST_TMP/last.err"
 check "--metric not logged: stopped after the first trial" test ! -e ckpt/m-nope/trial-2
+# a later trial without the metric (no validation rows) is not ranked; the sweep goes on
+"$HERD" data synth --kind classification --rows 300 --features 10 --classes 3 --seed 4 \
+  -o noval.h5 > /dev/null
+expect_exit 0 "a later trial without the metric" "$HERD" sweep cfg.yaml train.epochs=1 \
+  --param 'data.train=choice:synth.h5|noval.h5|synth.h5' --method grid --name m-some --json m-some.json
+check "that trial has no value, the others do" \
+  test "$(jq -c '[.trials[] | "\(.status) \(.value != null)"]' m-some.json)" = '["FINISHED true","FINISHED false","FINISHED true"]'
+check "the best is one that logged it" test "$(jq -r '.best.trial' m-some.json)" != 2
 
 # --- usage errors: one line, exit 2, nothing trained
 runs_before=$(ls runs/herd.db.d | wc -l)
@@ -96,6 +104,13 @@ bad "real number for an integer key" --param train.epochs=uniform:1:5
 bad "grid with uniform" --param optim.lr=uniform:0.001:0.1 --method grid
 bad "duplicate param" --param optim.lr=choice:0.1 --param optim.lr=choice:0.2
 bad "no param"
+bad "more trials than a sweep runs" --param optim.lr=uniform:0.01:0.1 --trials 100001
+seeds=$(printf '|%s' 1 2 3 4 5 6 7 8 9 10); seeds=${seeds#|}
+bad "a grid of 10^6 combinations" --method grid --param "seed=choice:$seeds" \
+  --param "train.epochs=choice:$seeds" --param "train.batch_size=choice:$seeds" \
+  --param "optim.warmup_steps=choice:$seeds" --param "optim.step_every=choice:$seeds" \
+  --param "train.log_every=choice:$seeds"
+check "too many combinations: take the first N" grep -q "grid has too many combinations (take the first N with --trials N)" "$TEST_TMP/last.err"
 bad "bad name" --param optim.lr=choice:0.1 --name ../x
 bad "name used before" --param optim.lr=choice:0.1 --name rs
 check "usage errors trained nothing" test "$(ls runs/herd.db.d | wc -l)" -eq "$runs_before"
@@ -130,6 +145,8 @@ sleep 0.5
 kill -USR1 $pid
 rc=0; wait $pid || rc=$?
 check "preempted sweep exits 5 (got $rc)" test "$rc" -eq 5
+check "it says the sweep does not resume" \
+  grep -q "sweep pre: stopped in trial 1/3 (its run is PREEMPTED, its checkpoint kept); the trials so far are in the experiment log" pre.log
 check "no trial after the preempted one" test ! -e ckpt/pre/trial-2
 check "trial 1 PREEMPTED in the JSON" test "$(jq -r '[.trials[].status] | join(",")' pre.json)" = PREEMPTED
 check "trial 1's run PREEMPTED in the log" test "$("$HERD" runs show "$(jq -r '.trials[0].run_id' pre.json)" --db runs/herd.db --json | jq -r .status)" = PREEMPTED

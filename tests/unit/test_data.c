@@ -464,6 +464,40 @@ static void test_check_feature_names(void)
     free(plain);
 }
 
+/* /class_names as a file written by another tool may hold them: one name
+ * per class, each its own; none for values. */
+static void test_class_names(void)
+{
+    enum { N = 9 };
+    float X[N * 3], y[N];
+    uint8_t split[N];
+    herd_dataset_spec spec;
+    small_spec(&spec, X, y, split, N);
+    static const char *good[] = { "bird", "cat", "dog" }, *twice[] = { "cat", "dog", "cat" };
+    const char *const *names[] = { good, twice, good };
+    int task[] = { HERD_TASK_MULTICLASS, HERD_TASK_MULTICLASS, HERD_TASK_REGRESSION };
+    const char *why[] = { NULL, "names classes 0 and 2 both 'cat'", "its labels are values" };
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "classes-%d.h5", i);
+        char *path = path_in(name), **read = NULL;
+        herd_error err = { 0 };
+        herd_dataset *ds = NULL;
+        spec.class_names = names[i];
+        spec.task = task[i];
+        CHECK(herd_dataset_write(path, &spec, NULL, &err) == HERD_OK);
+        CHECK(herd_dataset_open(path, &ds, &err) == HERD_OK);
+        int rc = ds != NULL ? herd_dataset_class_names(ds, &read, &err) : -1;
+        if (why[i] == NULL)
+            CHECK(rc == HERD_OK && read != NULL && strcmp(read[2], "dog") == 0 && read[3] == NULL);
+        else
+            CHECK(rc == HERD_ERR_DATA && read == NULL && strstr(err.msg, why[i]) != NULL);
+        herd_names_free(read);
+        herd_dataset_close(ds);
+        free(path);
+    }
+}
+
 int main(void)
 {
     dir = herd_test_tmpdir("data");
@@ -477,6 +511,7 @@ int main(void)
     test_val_carve();
     test_synth();
     test_check_feature_names();
+    test_class_names();
     free(dir);
     return herd_test_finish("test_data");
 }

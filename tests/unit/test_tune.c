@@ -221,6 +221,23 @@ static void test_grid(void)
         herd_tune_param_free(&p[k]);
 }
 
+/* A grid larger than a sweep runs: its count stays above the limit instead
+ * of overflowing (8^24 = 2^72 wraps to 0 in 64 bits), and --trials takes
+ * its first combinations. */
+static void test_huge_grid(void)
+{
+    enum { N = 24 };
+    herd_tune_param p[N];
+    int parsed = 0;
+    for (int k = 0; k < N; k++)
+        parsed += parses("seed=choice:1|2|3|4|5|6|7|8", &p[k]);
+    CHECK(parsed == N);
+    CHECK(herd_tune_trial_count(p, N, HERD_SWEEP_GRID, 0) > HERD_TUNE_MAX_TRIALS);
+    CHECK(herd_tune_trial_count(p, N, HERD_SWEEP_GRID, 5) == 5);
+    for (int k = 0; k < N; k++)
+        herd_tune_param_free(&p[k]);
+}
+
 int main(void)
 {
     test_parse();
@@ -228,5 +245,6 @@ int main(void)
     test_sampling();
     test_reproducible();
     test_grid();
+    test_huge_grid();
     return herd_test_finish("test_tune");
 }
