@@ -1,7 +1,8 @@
-/* cmd_eval.c - `herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]
+/* cmd_eval.c - `herd eval CHECKPOINT... --data FILE.h5 [EVAL.yaml] [key=value ...]
  *              [--rows all|train|val|test] [--json OUT] [--html OUT] [--gate]`.
  *
- * Evaluates a checkpoint on every row of FILE.h5, or with --rows on those
+ * Evaluates a checkpoint (several: an ensemble, eval/predictor.h) on every
+ * row of FILE.h5, or with --rows on those
  * whose /split is train, val or test (the same as the key eval.rows),
  * data-parallel over the ranks of the job (each rank predicts its shard;
  * runtime/eval/evaluate.h).
@@ -33,7 +34,7 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: herd eval CHECKPOINT --data FILE.h5 [EVAL.yaml] [key=value ...]\n"
+    "usage: herd eval CHECKPOINT... --data FILE.h5 [EVAL.yaml] [key=value ...]\n"
     "                 [--rows all|train|val|test] [--json OUT.json] [--html OUT.html] [--gate]\n"
     "\n"
     "Evaluate a checkpoint on the rows of FILE.h5, data-parallel over the ranks\n"
@@ -42,6 +43,11 @@ static const char *usage =
     "prediction. The result goes to the experiment log as a new run linked to\n"
     "the checkpoint's run. Keys eval.* are listed in docs/config.md; the JSON in\n"
     "docs/evaluation.md.\n"
+    "Several checkpoints (every .h5 argument) are evaluated as an ensemble: the\n"
+    "mean of the members' probabilities (or values), each member with its own\n"
+    "preprocessing; they must take the same inputs and have the same task and\n"
+    "classes (exit 3). eval.store is then off (nothing is written into a member);\n"
+    "the run links to the first member's run.\n"
     "\n"
     "  EVAL.yaml         config with an eval: section (a training config works);\n"
     "                    before or after CHECKPOINT (the .h5 file)\n"
@@ -58,6 +64,8 @@ typedef struct eval_args {
     const char **overrides;   /* [0] = "data.train=<FILE>" so an eval-only file validates */
     int n_overrides;
     const char *rows;         /* --rows: applied as eval.rows=<rows> after the overrides */
+    const char **checkpoints; /* the .h5 arguments, in order (several: an ensemble) */
+    int n_checkpoints;
     herd_eval_request req;
 } eval_args;
 
@@ -95,42 +103,41 @@ static int parse_args(int argc, char **argv, eval_args *a, herd_error *err)
 {
     a->overrides = herd_calloc((size_t)argc + 2, sizeof *a->overrides);
     a->n_overrides = 1;
-    int rc = HERD_OK, n_h5 = 0;
-    const char *extra = NULL;
+    a->checkpoints = herd_calloc((size_t)argc + 1, sizeof *a->checkpoints);
+    int rc = HERD_OK, n_others = 0;
+    const char *others[3] = { NULL, NULL, NULL };  /* other words: config, or a checkpoint not named .h5 */
     for (int i = 1; i < argc && rc == HERD_OK; i++) {
         const char *arg = argv[i];
-        n_h5 += arg[0] != '-' && strchr(arg, '=') == NULL && is_h5(arg);
         if (arg[0] == '-')
             rc = parse_option(argc, argv, &i, a, err);
         else if (strchr(arg, '=') != NULL)
             a->overrides[a->n_overrides++] = arg;
-        else if (a->req.checkpoint == NULL)
-            a->req.checkpoint = arg;
-        else if (a->config == NULL)
-            a->config = arg;
-        else if (extra == NULL)
-            extra = arg;
+        else if (is_h5(arg))
+            a->checkpoints[a->n_checkpoints++] = arg;
+        else if (n_others < 3)
+            others[n_others++] = arg;
     }
-    /* EVAL.yaml before CHECKPOINT: the .h5 file is the checkpoint */
-    if (a->config != NULL && is_h5(a->config) && !is_h5(a->req.checkpoint)) {
-        const char *config = a->req.checkpoint;
-        a->req.checkpoint = a->config;
-        a->config = config;
+    /* without a .h5 argument the first word is the checkpoint, the second the config */
+    if (a->n_checkpoints == 0 && others[0] != NULL) {
+        a->checkpoints[a->n_checkpoints++] = others[0];
+        others[0] = others[1];
+        others[1] = others[2];
     }
-    /* a glob such as ckpt-*.h5 names every checkpoint train.keep_best left */
-    if (rc == HERD_OK && n_h5 > 1)
-        rc = herd_error_set(err, HERD_ERR_USAGE,
-                            "eval: takes one checkpoint, got %d .h5 files (first %s); name one, "
-                            "such as best.h5 or the latest ckpt-*.h5", n_h5, a->req.checkpoint);
-    else if (rc == HERD_OK && extra != NULL)
+    a->config = others[0];
+    const char *extra = others[1];
+    /* several checkpoints (a glob such as ckpt-*.h5 too) are evaluated as an ensemble */
+    a->req.checkpoint = a->checkpoints[0];
+    a->req.checkpoints = a->checkpoints;
+    a->req.n_checkpoints = a->n_checkpoints;
+    if (rc == HERD_OK && extra != NULL)
         rc = herd_error_set(err, HERD_ERR_USAGE, "eval: unexpected argument '%s'", extra);
     if (rc == HERD_OK && (a->req.checkpoint == NULL || a->req.data == NULL))
         rc = herd_error_set(err, HERD_ERR_USAGE, "eval: need CHECKPOINT and --data FILE.h5 (see herd eval --help)");
     const char *outs[2] = { a->req.json_out, a->req.html_out };
-    const char *ins[3] = { a->req.checkpoint, a->req.data, a->config };
+    const char *ins[2] = { a->req.data, a->config };
     for (int o = 0; o < 2 && rc == HERD_OK; o++)
-        for (int k = 0; k < 3 && rc == HERD_OK; k++)
-            if (herd_file_is_input(outs[o], ins[k]))
+        for (int k = 0; k < 2 + a->n_checkpoints && rc == HERD_OK; k++)
+            if (herd_file_is_input(outs[o], k < 2 ? ins[k] : a->checkpoints[k - 2]))
                 rc = herd_error_set(err, HERD_ERR_USAGE, "eval: %s %s is an input file (it would "
                                     "be overwritten)", o == 0 ? "--json" : "--html", outs[o]);
     return rc;
@@ -189,5 +196,6 @@ int herd_cmd_eval(int argc, char **argv)
     herd_config_free(cfg);
     free((void *)a.req.command);
     free(a.overrides);
+    free(a.checkpoints);
     return herd_cli_finish(comm, rc, &err);
 }

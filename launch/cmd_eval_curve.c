@@ -93,6 +93,11 @@ static int parse_args(int argc, char **argv, curve_args *a, herd_error *err)
     if (rc == HERD_OK && (a->config == NULL || a->n == 0))
         rc = herd_error_set(err, HERD_ERR_USAGE,
                             "eval learning-curve: need CONFIG and --fractions (see herd eval learning-curve --help)");
+    const char *outs[2] = { a->json, a->html }, *names[2] = { "--json", "--html" };
+    for (int o = 0; o < 2 && rc == HERD_OK; o++)
+        if (herd_file_is_input(outs[o], a->config))
+            rc = herd_error_set(err, HERD_ERR_USAGE, "eval learning-curve: %s %s is the config "
+                                "(it would be overwritten)", names[o], outs[o]);
     return rc;
 }
 

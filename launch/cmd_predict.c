@@ -1,6 +1,8 @@
-/* cmd_predict.c - `herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5`.
+/* cmd_predict.c - `herd predict CHECKPOINT... --data FILE.h5 -o OUT.csv|OUT.h5`.
  *
- * Loads the model and its preprocessing from the checkpoint, reads the
+ * Loads the model and its preprocessing from the checkpoint (several: an
+ * ensemble whose probabilities or values are the mean of its members',
+ * eval/predictor.h), reads the
  * features of the data in chunks (labels are neither needed nor read, so a
  * file without /y works), and writes one row per input row, in order:
  * `prediction` (the class id, or the value for regression) and, for
@@ -17,6 +19,7 @@
 #include "data/preprocess.h"
 #include "models/model.h"
 #include "train/checkpoint.h"
+#include "eval/predictor.h"
 #include "eval/recal.h"
 #include "config/config.h"
 
@@ -30,11 +33,14 @@
 #define CHUNK_ROWS 1024
 
 static const char *usage =
-    "usage: herd predict CHECKPOINT --data FILE.h5 -o OUT.csv|OUT.h5 [--conformal]\n"
+    "usage: herd predict CHECKPOINT... --data FILE.h5 -o OUT.csv|OUT.h5 [--conformal]\n"
     "                    [--abstain-below P]\n"
     "\n"
     "Predict every row of FILE.h5 with the model in CHECKPOINT (its preprocessing\n"
-    "included). FILE.h5 needs no labels: `herd data import-csv` without --target\n"
+    "included). Several checkpoints are an ensemble: each member preprocesses the\n"
+    "rows its own way, and p_k (or the value, for regression) is the mean of the\n"
+    "members'; they must take the same columns and have the same task and classes\n"
+    "(exit 3). FILE.h5 needs no labels: `herd data import-csv` without --target\n"
     "writes one without /y (a /y, when present, is not read). Its columns must be\n"
     "those the model was trained on, in the same order: when both files name them\n"
     "(/feature_names), other names are refused (exit 3).\n"
@@ -42,17 +48,19 @@ static const char *usage =
     "on named classes (/class_names) writes class names for predictions and sets.\n"
     "HDF5 output holds /prediction [n] and, for classifiers, /probabilities [n, K]\n"
     "(and /class_names when the classes are named).\n"
-    "A recalibration stored by `herd eval` (/calibration) is applied to p_k.\n"
+    "A recalibration stored by `herd eval` (/calibration) is applied to p_k (with one\n"
+    "checkpoint; an ensemble's p_k are the plain mean).\n"
     "\n"
     "  --conformal        add the conformal set (column set: class ids joined by |;\n"
     "                     HDF5 /conformal_set [n, K] of 0/1) or, for regression, the\n"
-    "                     interval (columns lower, upper); needs `herd eval` first\n"
+    "                     interval (columns lower, upper); needs `herd eval` first;\n"
+    "                     one checkpoint only\n"
     "  --abstain-below P  prediction -1 (abstain) when the top probability is < P\n"
     "                     (classifiers only)\n";
 
 typedef struct predict_job {
-    herd_checkpoint *ck;
-    herd_model *model;
+    herd_predictor *predictor;
+    const herd_checkpoint *ck;  /* the predictor's first member: feature and class names */
     herd_dataset *ds;
     int64_t rows, cols;
     int width;             /* probability columns (0 for regression) */
@@ -71,13 +79,16 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static int open_job(predict_job *job, const char *ckpt, const char *data, herd_error *err)
+static int open_job(predict_job *job, const char *const *ckpts, int n_ckpts, const char *data,
+                    herd_error *err)
 {
-    int rc = herd_checkpoint_read(ckpt, &job->ck, err);
+    const char *ckpt = ckpts[0];
+    int rc = herd_predictor_open(ckpts, n_ckpts, &job->predictor, err);
     if (rc == HERD_OK)
         rc = herd_dataset_open(data, &job->ds, err);
     if (rc != HERD_OK)
         return rc;
+    job->ck = herd_predictor_first(job->predictor);
     const herd_dataset_info *info = herd_dataset_get_info(job->ds);
     if (info->cols != job->ck->spec.n_in)
         return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d", data,
@@ -87,13 +98,10 @@ static int open_job(predict_job *job, const char *ckpt, const char *data, herd_e
     rc = herd_dataset_check_feature_names(job->ds, job->ck->feature_names, what, err);
     if (rc != HERD_OK)
         return rc;
-    rc = herd_model_create(&job->ck->spec, CHUNK_ROWS, 0, &job->model, err);
-    if (rc == HERD_OK)
-        rc = herd_checkpoint_restore_model(job->ck, job->model, err);
     job->rows = info->rows;
     job->cols = info->cols;
-    job->width = job->ck->spec.task == HERD_TASK_REGRESSION ? 0 : herd_model_predict_width(job->model);
-    if (rc == HERD_OK && job->width == 0 && job->abstain_below > 0)
+    job->width = job->predictor->task == HERD_TASK_REGRESSION ? 0 : job->predictor->width;
+    if (job->width == 0 && job->abstain_below > 0)
         rc = herd_error_set(err, HERD_ERR_USAGE, "predict: --abstain-below needs class "
                             "probabilities, and %s is a regression model", ckpt);
     return rc;
@@ -131,11 +139,9 @@ static int predict_all(predict_job *job, herd_error *err)
         for (int i = 0; i < b; i++)
             file_rows[i] = lo + i;
         if (rc == HERD_OK)
-            rc = herd_preprocess_apply(job->ck->pp, X, b, file_rows, err);
-        if (rc == HERD_OK) {
-            herd_model_predict(job->model, X, b, out);
+            rc = herd_predictor_predict_rows(job->predictor, X, b, file_rows, job->cols, out, err);
+        if (rc == HERD_OK)
             store_chunk(job, lo, b, out);
-        }
     }
     free(file_rows);
     free(out);
@@ -144,11 +150,12 @@ static int predict_all(predict_job *job, herd_error *err)
 }
 
 /* Conformal sets (on the model's own probabilities, as herd eval fitted
- * them), then the stored recalibration, then abstention. */
+ * them), then the stored recalibration, then abstention. An ensemble has
+ * neither: its members' are their own, so its p_k are the plain mean. */
 static int apply_calibration(predict_job *job, const char *ckpt, herd_error *err)
 {
     int found = 0, K = job->width;
-    int rc = herd_recal_load(ckpt, &job->recal, &found, err);
+    int rc = job->predictor->n == 1 ? herd_recal_load(ckpt, &job->recal, &found, err) : HERD_OK;
     if (rc == HERD_OK && job->conformal && !job->recal.has_conformal)
         rc = herd_error_set(err, HERD_ERR_USAGE, "predict: %s has no conformal thresholds "
                             "(run herd eval on a calibration set first)", ckpt);
@@ -325,7 +332,7 @@ static int write_output(const predict_job *job, const char *out, herd_error *err
     return rc;
 }
 
-static int parse_args(int argc, char **argv, const char **ckpt, const char **data,
+static int parse_args(int argc, char **argv, const char **ckpts, int *n_ckpts, const char **data,
                       const char **out, predict_job *job, herd_error *err)
 {
     for (int i = 1; i < argc; i++) {
@@ -347,16 +354,22 @@ static int parse_args(int argc, char **argv, const char **ckpt, const char **dat
             *data = argv[++i];
         else if (strcmp(argv[i], "-o") == 0)
             *out = argv[++i];
-        else if (argv[i][0] == '-' || *ckpt != NULL)
+        else if (argv[i][0] == '-')
             return herd_error_set(err, HERD_ERR_USAGE, "predict: unexpected argument '%s'", argv[i]);
         else
-            *ckpt = argv[i];
+            ckpts[(*n_ckpts)++] = argv[i];
     }
-    if (*ckpt == NULL || *data == NULL || *out == NULL)
+    if (*n_ckpts == 0 || *data == NULL || *out == NULL)
         return herd_error_set(err, HERD_ERR_USAGE, "predict: need CHECKPOINT, --data FILE.h5 and -o OUT");
     if (!ends_with(*out, ".csv") && !ends_with(*out, ".h5"))
         return herd_error_set(err, HERD_ERR_USAGE, "predict: output must end in .csv or .h5: '%s'", *out);
-    if (herd_file_is_input(*out, *data) || herd_file_is_input(*out, *ckpt))
+    if (job->conformal && *n_ckpts > 1)
+        return herd_error_set(err, HERD_ERR_USAGE, "predict: --conformal takes one checkpoint, got "
+                              "%d (conformal thresholds belong to one model, not an ensemble)", *n_ckpts);
+    int is_input = herd_file_is_input(*out, *data);
+    for (int k = 0; k < *n_ckpts; k++)
+        is_input |= herd_file_is_input(*out, ckpts[k]);
+    if (is_input)
         return herd_error_set(err, HERD_ERR_USAGE, "predict: -o %s is an input file (it would be "
                               "overwritten)", *out);
     return HERD_OK;
@@ -368,14 +381,16 @@ int herd_cmd_predict(int argc, char **argv)
         return 0;
     herd_error err = { 0 };
     predict_job job = { 0 };
-    const char *ckpt = NULL, *data = NULL, *out = NULL;
-    int rc = parse_args(argc, argv, &ckpt, &data, &out, &job, &err);
+    const char *data = NULL, *out = NULL;
+    const char **ckpts = herd_calloc((size_t)argc + 1, sizeof *ckpts);
+    int n_ckpts = 0;
+    int rc = parse_args(argc, argv, ckpts, &n_ckpts, &data, &out, &job, &err);
     if (rc == HERD_OK)
-        rc = open_job(&job, ckpt, data, &err);
+        rc = open_job(&job, ckpts, n_ckpts, data, &err);
     if (rc == HERD_OK)
         rc = predict_all(&job, &err);
     if (rc == HERD_OK)
-        rc = apply_calibration(&job, ckpt, &err);
+        rc = apply_calibration(&job, ckpts[0], &err);
     if (rc == HERD_OK)
         rc = write_output(&job, out, &err);
     if (rc == HERD_OK)
@@ -388,8 +403,8 @@ int herd_cmd_predict(int argc, char **argv)
     free(job.lower);
     free(job.upper);
     herd_recal_clear(&job.recal);
-    herd_model_free(job.model);
+    herd_predictor_free(job.predictor);
     herd_dataset_close(job.ds);
-    herd_checkpoint_free(job.ck);
+    free(ckpts);
     return rc;
 }

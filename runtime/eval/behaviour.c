@@ -39,8 +39,8 @@ enum { STREAM_NOISE = 201 };
 /* Predictions of modified rows Xm (this rank's n rows) into out (n x width). */
 static int predict(herd_eval_ctx *ctx, const float *Xm, float *out, herd_error *err)
 {
-    int rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, Xm, ctx->n, ctx->row,
-                                    ctx->info->cols, ctx->width, out, err);
+    int rc = herd_predictor_predict_rows(ctx->predictor, Xm, ctx->n, ctx->row, ctx->info->cols,
+                                         out, err);
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? rc : err->code;
 }
 

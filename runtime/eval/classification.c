@@ -216,8 +216,9 @@ cJSON *herd_eval_score(herd_eval_ctx *ctx, const float *prob, const uint8_t *kee
 static void add_model_figures(herd_eval_ctx *ctx, cJSON *m)
 {
     cJSON *model = cJSON_AddObjectToObject(m, "model");
-    cJSON_AddNumberToObject(model, "parameters", (double)ctx->model->n_params);
-    cJSON_AddNumberToObject(model, "bytes", (double)ctx->model->n_params * sizeof(float));
+    size_t n_params = herd_predictor_n_params(ctx->predictor);  /* over the members */
+    cJSON_AddNumberToObject(model, "parameters", (double)n_params);
+    cJSON_AddNumberToObject(model, "bytes", (double)n_params * sizeof(float));
     cJSON *timing = cJSON_AddObjectToObject(m, "timing");
     double per_rank = (double)ctx->n_total / ctx->size;
     if (ctx->req->train_seconds >= 0)

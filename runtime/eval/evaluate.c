@@ -1,6 +1,7 @@
 /* evaluate.c - the evaluation job: inputs, predictions, sections, outputs.
  *
- * herd_evaluate reads the checkpoint and this rank's shard of the evaluated
+ * herd_evaluate reads the checkpoint (or the members of an ensemble,
+ * eval/predictor.h) and this rank's shard of the evaluated
  * rows of the dataset (every row, or those of one /split role), predicts it
  * once (timed: inference latency and throughput), runs each row of
  * `sections` below on the same context, then rank 0 stores the fitted
@@ -95,9 +96,20 @@ static int data_hash(herd_eval_ctx *ctx, herd_error *err)
     return rc == HERD_OK ? herd_comm_bcast(ctx->comm, ctx->data_sha256, sizeof ctx->data_sha256, 0, err) : rc;
 }
 
+/* The request's checkpoints: several (an ensemble), else the one. */
+static int request_checkpoints(const herd_eval_request *req, const char *const **paths)
+{
+    *paths = req->n_checkpoints > 1 ? req->checkpoints : &req->checkpoint;
+    return req->n_checkpoints > 1 ? req->n_checkpoints : 1;
+}
+
 static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
 {
-    int rc = herd_checkpoint_read(ctx->req->checkpoint, &ctx->ck, err);
+    const char *const *paths = NULL;
+    int n_paths = request_checkpoints(ctx->req, &paths);
+    int rc = herd_predictor_open(paths, n_paths, &ctx->predictor, err);
+    if (rc == HERD_OK)
+        ctx->ck = herd_predictor_first(ctx->predictor);
     if (rc == HERD_OK)
         rc = herd_dataset_open_labelled(ctx->req->data, "evaluation", &ctx->ds, err);
     if (rc == HERD_OK) {
@@ -109,14 +121,10 @@ static int open_inputs(herd_eval_ctx *ctx, herd_error *err)
         rc = data_hash(ctx, err);
     if (rc == HERD_OK)
         rc = herd_dataset_feature_names(ctx->ds, &ctx->feature_names, err);
-    if (rc == HERD_OK)
-        rc = herd_model_create(&ctx->ck->spec, HERD_EVAL_CHUNK, 0, &ctx->model, err);
-    if (rc == HERD_OK)
-        rc = herd_checkpoint_restore_model(ctx->ck, ctx->model, err);
     if (rc == HERD_OK) {
-        ctx->task = ctx->ck->spec.task;
-        ctx->n_classes = ctx->task == HERD_TASK_REGRESSION ? 0 : ctx->ck->spec.n_classes;
-        ctx->width = ctx->task == HERD_TASK_REGRESSION ? 1 : ctx->n_classes;
+        ctx->task = ctx->predictor->task;
+        ctx->n_classes = ctx->predictor->n_classes;
+        ctx->width = ctx->predictor->width;
     }
     return herd_comm_agree(ctx->comm, err) == HERD_OK ? HERD_OK : err->code;
 }
@@ -205,8 +213,8 @@ static int predict_shard(herd_eval_ctx *ctx, herd_error *err)
     int rc = herd_comm_barrier(ctx->comm, err);
     double t0 = herd_now();
     if (rc == HERD_OK)
-        rc = herd_eval_predict_rows(ctx->model, ctx->ck->pp, ctx->X, ctx->n, ctx->row,
-                                    ctx->info->cols, ctx->width, ctx->prob, err);
+        rc = herd_predictor_predict_rows(ctx->predictor, ctx->X, ctx->n, ctx->row,
+                                         ctx->info->cols, ctx->prob, err);
     double elapsed = herd_now() - t0;
     if (herd_comm_agree(ctx->comm, err) != HERD_OK)
         return err->code;
@@ -225,6 +233,9 @@ static int predict_shard(herd_eval_ctx *ctx, herd_error *err)
 static void add_header(herd_eval_ctx *ctx, cJSON *out)
 {
     cJSON_AddStringToObject(out, "checkpoint", ctx->req->checkpoint);
+    cJSON *members = cJSON_AddArrayToObject(out, "checkpoints");  /* the ensemble's, or the one */
+    for (int m = 0; m < ctx->predictor->n; m++)
+        cJSON_AddItemToArray(members, cJSON_CreateString(ctx->predictor->paths[m]));
     cJSON_AddStringToObject(out, "data", ctx->req->data);
     cJSON_AddStringToObject(out, "data_sha256", ctx->data_sha256);
     cJSON_AddStringToObject(out, "data_rows", rows_names[ctx->req->rows]);
@@ -268,6 +279,22 @@ static void log_numbers(herd_runlog *log, const cJSON *node, const char *prefix)
     }
 }
 
+/* An ensemble's checkpoints, joined by ", ", as the parameter eval.checkpoints. */
+static void log_members(herd_runlog *log, const herd_predictor *p, herd_error *err)
+{
+    size_t size = 1;
+    for (int m = 0; m < p->n; m++)
+        size += strlen(p->paths[m]) + 2;
+    char *joined = herd_calloc(size, 1);
+    for (int m = 0; m < p->n; m++) {
+        if (m > 0)
+            strcat(joined, ", ");
+        strcat(joined, p->paths[m]);
+    }
+    herd_runlog_log_param(log, "eval.checkpoints", joined, err);
+    free(joined);
+}
+
 static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err)
 {
     const herd_config *cfg = ctx->cfg;
@@ -284,6 +311,8 @@ static int begin_eval_run(herd_eval_ctx *ctx, herd_runlog **log, herd_error *err
     if (rc == HERD_OK) {
         herd_runlog_set_tag(*log, "kind", "evaluation", err);
         herd_runlog_log_param(*log, "eval.checkpoint", ctx->req->checkpoint, err);
+        if (ctx->predictor->n > 1)
+            log_members(*log, ctx->predictor, err);
         herd_runlog_log_param(*log, "eval.data", ctx->req->data, err);
         herd_runlog_log_param(*log, "eval.data_rows", rows_names[ctx->req->rows], err);
     }
@@ -343,6 +372,11 @@ static int write_outputs(herd_eval_ctx *ctx, herd_error *err)
 {
     int rc = HERD_OK;
     int store = ctx->rank == 0 && ctx->recal_fitted && ctx->cfg->eval.store;
+    if (store && ctx->predictor->n > 1) {
+        herd_info("eval: eval.store is off for an ensemble: the fitted recalibration and conformal "
+                  "thresholds belong to no one checkpoint, and none is written");
+        store = 0;
+    }
     if (store)
         rc = herd_recal_keep_stored(ctx->req->checkpoint, &ctx->recal, err);
     if (rc == HERD_OK && store)
@@ -385,9 +419,8 @@ static void free_ctx(herd_eval_ctx *ctx)
     free(ctx->label);
     free(ctx->calib);
     herd_recal_clear(&ctx->recal);
-    herd_model_free(ctx->model);
+    herd_predictor_free(ctx->predictor);
     herd_dataset_close(ctx->ds);
-    herd_checkpoint_free(ctx->ck);
 }
 
 int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
@@ -410,7 +443,10 @@ int herd_evaluate(herd_comm *comm, const herd_eval_request *req, cJSON **result,
     }
     if (rc == HERD_OK)
         rc = write_outputs(&ctx, err);
-    if (rc == HERD_OK && ctx.rank == 0 && req->rows == HERD_ROLE_ALL)
+    if (rc == HERD_OK && ctx.rank == 0 && ctx.predictor->n > 1)
+        herd_info("evaluated the ensemble of %d checkpoints (first %s) on %lld rows of %s",
+                  ctx.predictor->n, req->checkpoint, (long long)ctx.n_total, req->data);
+    else if (rc == HERD_OK && ctx.rank == 0 && req->rows == HERD_ROLE_ALL)
         herd_info("evaluated %s on %lld rows of %s", req->checkpoint, (long long)ctx.n_total, req->data);
     else if (rc == HERD_OK && ctx.rank == 0)
         herd_info("evaluated %s on %lld rows of %s whose /split is %s", req->checkpoint,

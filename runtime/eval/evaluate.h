@@ -28,6 +28,7 @@
 #include "data/dataset.h"
 #include "data/preprocess.h"
 #include "models/model.h"
+#include "eval/predictor.h"
 #include "eval/recal.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
@@ -40,6 +41,9 @@ typedef struct herd_runlog herd_runlog;
 /* What to evaluate and where the results go. */
 typedef struct herd_eval_request {
     const char *checkpoint;   /* model (and preprocessing, run_id) to evaluate */
+    const char *const *checkpoints; /* NULL, or n_checkpoints (> 1) checkpoints evaluated as
+                                       an ensemble (eval/predictor.h); [0] is checkpoint */
+    int n_checkpoints;
     const char *data;         /* HDF5 dataset */
     int rows;                 /* HERD_ROLE_* (train/batches.h): the rows of data whose /split
                                  is that role, or every row (HERD_ROLE_ALL) */
@@ -64,8 +68,8 @@ typedef struct herd_eval_ctx {
     const herd_eval_request *req;
     const herd_config *cfg;
 
-    herd_checkpoint *ck;          /* owns the model spec, preprocessing, run_id */
-    herd_model *model;            /* batch of HERD_EVAL_CHUNK rows */
+    herd_predictor *predictor;    /* the checkpoint, or the ensemble of req->checkpoints */
+    const herd_checkpoint *ck;    /* its first member: spec, names, run_id (owned by predictor) */
     herd_dataset *ds;
     const herd_dataset_info *info;
     char data_sha256[65];         /* the stored content hash, else computed (herd data hash) */
