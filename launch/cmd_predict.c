@@ -90,12 +90,7 @@ static int open_job(predict_job *job, const char *const *ckpts, int n_ckpts, con
         return rc;
     job->ck = herd_predictor_first(job->predictor);
     const herd_dataset_info *info = herd_dataset_get_info(job->ds);
-    if (info->cols != job->ck->spec.n_in)
-        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d", data,
-                              (long long)info->cols, job->ck->spec.n_in);
-    char what[4200];
-    snprintf(what, sizeof what, "the model in %s", ckpt);
-    rc = herd_dataset_check_feature_names(job->ds, job->ck->feature_names, what, err);
+    rc = herd_predictor_check_inputs(job->predictor, job->ds, err);
     if (rc != HERD_OK)
         return rc;
     job->rows = info->rows;

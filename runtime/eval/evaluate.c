@@ -73,10 +73,10 @@ static int check_inputs(herd_eval_ctx *ctx, herd_error *err)
     if (spec->task != HERD_TASK_REGRESSION && ctx->info->n_classes != spec->n_classes)
         return herd_error_set(err, HERD_ERR_DATA, "%s: %d classes, the model has %d", req->data,
                               ctx->info->n_classes, spec->n_classes);
-    if (ctx->rank == 0) {  /* a missing name is a warning, said once */
+    if (ctx->rank == 0) {  /* the feature names; a missing name is a warning, said once */
         char what[4200];
         snprintf(what, sizeof what, "the model in %s", req->checkpoint);
-        int rc = herd_dataset_check_feature_names(ctx->ds, ctx->ck->feature_names, what, err);
+        int rc = herd_predictor_check_inputs(ctx->predictor, ctx->ds, err);
         if (rc == HERD_OK && spec->task != HERD_TASK_REGRESSION)
             rc = herd_dataset_check_class_names(ctx->ds, ctx->ck->class_names, what, err);
         if (rc != HERD_OK)

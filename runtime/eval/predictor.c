@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "data/dataset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +131,16 @@ size_t herd_predictor_n_params(const herd_predictor *p)
     for (int m = 0; m < p->n; m++)
         total += p->model[m]->n_params;
     return total;
+}
+
+int herd_predictor_check_inputs(const herd_predictor *p, herd_dataset *ds, herd_error *err)
+{
+    const herd_checkpoint *first = p->ck[0];
+    int64_t cols = herd_dataset_get_info(ds)->cols;
+    if (cols != first->spec.n_in)
+        return herd_error_set(err, HERD_ERR_DATA, "%s: %lld columns, the model expects %d",
+                              herd_dataset_path(ds), (long long)cols, first->spec.n_in);
+    char what[4200];
+    snprintf(what, sizeof what, "the model in %s", p->paths[0]);
+    return herd_dataset_check_feature_names(ds, first->feature_names, what, err);
 }

@@ -14,6 +14,7 @@
 #define HERD_PREDICTOR_H
 
 #include "core/status.h"
+#include "data/dataset.h"
 #include "models/model.h"
 #include "train/checkpoint.h"
 
@@ -46,6 +47,12 @@ const herd_checkpoint *herd_predictor_first(const herd_predictor *p);
 int herd_predictor_predict_rows(const herd_predictor *p, const float *X, int64_t n,
                                 const int64_t *file_rows, int64_t cols, float *out,
                                 herd_error *err);
+
+/* Check that ds holds the inputs the predictor takes: as many columns, and,
+ * when both name them, the first member's feature names in the same order
+ * (herd_dataset_check_feature_names: a file without names is taken with a
+ * warning). Errors: HERD_ERR_DATA naming ds's file. Not collective. */
+int herd_predictor_check_inputs(const herd_predictor *p, herd_dataset *ds, herd_error *err);
 
 /* Parameters over all members (the ensemble's size). */
 size_t herd_predictor_n_params(const herd_predictor *p);
