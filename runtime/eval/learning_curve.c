@@ -86,21 +86,13 @@ static int trained_checkpoint(herd_comm *comm, const char *summary, char **path,
 {
     *path = NULL;
     if (herd_comm_rank(comm) == 0) {
-        FILE *f = fopen(summary, "r");
-        char *text = herd_calloc(1 << 16, 1);
-        if (f != NULL) {
-            size_t n = fread(text, 1, (1 << 16) - 1, f);
-            text[n] = '\0';
-            fclose(f);
-        }
-        cJSON *j = cJSON_Parse(text);
+        cJSON *j = herd_train_read_summary(summary);
         const char *ck = cJSON_GetStringValue(cJSON_GetObjectItem(j, "checkpoint"));
         if (ck != NULL)
             *path = herd_strdup(ck);
         else
             herd_error_set(err, HERD_ERR_RUNTIME, "learning-curve: %s names no checkpoint", summary);
         cJSON_Delete(j);
-        free(text);
     }
     if (herd_comm_agree(comm, err) != HERD_OK)
         return err->code;

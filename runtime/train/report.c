@@ -266,6 +266,25 @@ static cJSON *summary_start(const herd_trainer *t, const char *status, const cha
     return root;
 }
 
+cJSON *herd_train_read_summary(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, got, mem);
+    fclose(mem);
+    cJSON *summary = ferror(f) ? NULL : cJSON_Parse(text);
+    fclose(f);
+    free(text);
+    return summary;
+}
+
 void herd_trainer_write_summary(herd_trainer *t, const char *status, const herd_error *err)
 {
     const char *path = t->summary_json;  /* NULL: not asked for, or not writable */

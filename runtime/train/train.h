@@ -20,6 +20,8 @@
 #include "config/config.h"
 #include "core/status.h"
 
+#include <cjson/cJSON.h>
+
 typedef struct herd_train_options {
     const char *resume;        /* NULL, a checkpoint path, or "auto" */
     const char *summary_json;  /* NULL, or where rank 0 writes the summary */
@@ -32,5 +34,10 @@ typedef struct herd_train_options {
 
 int herd_train(herd_comm *comm, const herd_config *cfg, const herd_train_options *opt,
                herd_error *err);
+
+/* The summary herd_train wrote to opt->summary_json (status, run_id,
+ * checkpoint, metrics, ...; docs/cli.md), or NULL when the file cannot be
+ * read or parsed. Caller deletes. Not collective. */
+cJSON *herd_train_read_summary(const char *path);
 
 #endif

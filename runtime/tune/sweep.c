@@ -104,21 +104,6 @@ static int check_sweep(herd_comm *comm, const herd_config *cfg, const herd_sweep
     return herd_comm_agree(comm, err) == HERD_OK ? HERD_OK : err->code;
 }
 
-/* The summary JSON training wrote, or NULL. Rank 0. */
-static cJSON *read_summary(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    char *text = herd_calloc(1 << 20, 1);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
-
 /* The value of the sweep's metric in a finished trial's metrics; the first
  * finished trial fixes the default metric. A metric the first finished trial
  * (first) does not log is a usage error naming those it logs; a later trial
@@ -181,7 +166,7 @@ static int none_finished(const cJSON *trials)
 static cJSON *trial_record(int64_t i, cJSON *params, int rc, const herd_error *why, const char *summary,
                            double seconds, int first, char metric[HERD_NAME_MAX], herd_error *err)
 {
-    cJSON *s = read_summary(summary), *trial = cJSON_CreateObject();
+    cJSON *s = herd_train_read_summary(summary), *trial = cJSON_CreateObject();
     const char *run_id = cJSON_GetStringValue(cJSON_GetObjectItem(s, "run_id"));
     const char *checkpoint = cJSON_GetStringValue(cJSON_GetObjectItem(s, "checkpoint"));
     cJSON_AddNumberToObject(trial, "trial", (double)i);
