@@ -5,17 +5,7 @@
 # sweep goes on.
 source "$(dirname "$0")/../lib.sh"
 
-"$HERD" data synth --kind classification --rows 1500 --features 10 --classes 3 --seed 3 \
-  --val-fraction 0.2 -o synth.h5 > /dev/null
-cat > cfg.yaml <<YAML
-experiment: sweep
-seed: 1
-data: {train: synth.h5}
-model: {type: mlp, hidden: [16]}
-optim: {name: adam, lr: 0.003}
-train: {epochs: 2, batch_size: 64, checkpoint_dir: ckpt, log_every: 20}
-track: {db: runs/herd.db}
-YAML
+source "$HERD_SOURCE_DIR/tests/sweep_lib.sh"
 space=(--param optim.lr=loguniform:1e-4:1e-1 --param 'model.hidden=choice:[8]|[16,8]' --param optim.name=choice:sgd\|adam)
 
 for n in 1 2 4; do
